@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# The project's test command: bash scripts/test.sh
+#
+# 1. Makes sure the servers the end-to-end tests start on loopback are installed (OpenSSH's sshd,
+#    nginx, dnsmasq, openssl); as root it installs the missing ones from Debian's packages without
+#    letting their post-install scripts start system daemons.
+# 2. cargo fmt --check, 3. cargo clippy -D warnings, 4. cargo test --all-targets.
+#
+# The end-to-end tests start and stop their own servers (tests/harness/mod.rs); nothing here
+# starts a service. They only ever talk to 127.0.0.0/8 and ::1.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+# binary (absolute path) and the Debian package that provides it
+lab_binaries=(
+  "/usr/sbin/sshd openssh-server"
+  "/usr/bin/ssh-keygen openssh-client"
+  "/usr/sbin/nginx nginx-light"
+  "/usr/sbin/dnsmasq dnsmasq-base"
+  "/usr/bin/openssl openssl"
+)
+
+missing_packages() {
+  local entry bin pkg
+  for entry in "${lab_binaries[@]}"; do
+    read -r bin pkg <<<"$entry"
+    if [ ! -x "$bin" ] && ! command -v "$(basename "$bin")" >/dev/null 2>&1; then
+      printf '%s\n' "$pkg"
+    fi
+  done | sort -u
+}
+
+policy_backup=""
+restore_policy() {
+  if [ -n "$policy_backup" ]; then
+    mv -f "$policy_backup" /usr/sbin/policy-rc.d
+  else
+    rm -f /usr/sbin/policy-rc.d
+  fi
+}
+
+step "lab servers (sshd, nginx, dnsmasq, openssl)"
+mapfile -t missing < <(missing_packages)
+if [ "${#missing[@]}" -eq 0 ]; then
+  echo "all present"
+else
+  echo "missing: ${missing[*]}"
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "Install them first (as root):" >&2
+    echo "  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${missing[*]}" >&2
+    exit 1
+  fi
+  # Keep the packages' post-install scripts from starting sshd or nginx as system daemons
+  # (policy-rc.d exit 101 = "action forbidden"); the previous policy is put back afterwards.
+  if [ -e /usr/sbin/policy-rc.d ]; then
+    policy_backup=$(mktemp /usr/sbin/policy-rc.d.edgeaudit.XXXXXX)
+    cp -p /usr/sbin/policy-rc.d "$policy_backup"
+  fi
+  trap restore_policy EXIT
+  printf '#!/bin/sh\n# written by edgeaudit scripts/test.sh while installing test servers\nexit 101\n' >/usr/sbin/policy-rc.d
+  chmod 755 /usr/sbin/policy-rc.d
+  apt-get update
+  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
+  restore_policy
+  trap - EXIT
+  mapfile -t still < <(missing_packages)
+  if [ "${#still[@]}" -ne 0 ]; then
+    echo "still missing after apt-get install: ${still[*]}" >&2
+    exit 1
+  fi
+fi
+
+step "cargo fmt --all -- --check"
+cargo fmt --all -- --check
+
+step "cargo clippy --all-targets -- -D warnings"
+cargo clippy --all-targets -- -D warnings
+
+step "cargo test --all-targets"
+cargo test --all-targets

@@ -1,0 +1,253 @@
+//! The engine: turns a plan into a `Scan`. It decides what runs when and for how long; it never
+//! interprets what it sees (probes observe, profiles judge) and never prints (the CLI reads
+//! `Progress`).
+
+use std::net::IpAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+use tokio::sync::Semaphore;
+use tokio::time::Instant;
+
+use crate::observation::{
+    HostObservation, Resolution, Scan, ScanSettings, TargetObservation, ToolInfo, VantageChoice,
+    SCHEMA_VERSION,
+};
+use crate::probe::{self, ConnectionBudget, HostContext, ProbeConfig};
+use crate::resolve::Resolver;
+use crate::target::{Target, TargetSpec};
+
+/// Everything a scan needs, already validated: the engine never sees command-line flags.
+pub struct ScanPlan {
+    pub targets: Vec<Target>,
+    /// Ports for targets that did not name one.
+    pub ports: Vec<u16>,
+    pub vantage: VantageChoice,
+    pub probe: ProbeConfig,
+    /// Deadline for one address: its connect scan and identification together.
+    pub host_timeout: Duration,
+    /// Connections open at once over the whole scan.
+    pub concurrency: usize,
+    pub resolver: Resolver,
+}
+
+/// Counters the engine advances and a progress display may read. Nothing else.
+#[derive(Debug, Default)]
+pub struct Progress {
+    pub ports_planned: AtomicUsize,
+    pub ports_done: AtomicUsize,
+    pub targets_planned: AtomicUsize,
+    pub targets_done: AtomicUsize,
+}
+
+impl Progress {
+    pub fn snapshot(&self) -> (usize, usize, usize, usize) {
+        (
+            self.targets_done.load(Ordering::Relaxed),
+            self.targets_planned.load(Ordering::Relaxed),
+            self.ports_done.load(Ordering::Relaxed),
+            self.ports_planned.load(Ordering::Relaxed),
+        )
+    }
+}
+
+/// Shared pieces every target task needs.
+struct Shared {
+    ports: Vec<u16>,
+    vantage: VantageChoice,
+    probe: ProbeConfig,
+    host_timeout: Duration,
+    resolver: Resolver,
+    connection_slots: Arc<Semaphore>,
+    /// Hosts scanned at once: enough to keep the connection slots busy, few enough that a host's
+    /// deadline does not run out while it waits for slots taken by others.
+    host_slots: Arc<Semaphore>,
+    progress: Arc<Progress>,
+}
+
+/// Runs the plan to completion. Every target appears in the result, in the order given, whatever
+/// happened to it: one target's failure never stops or hides another's.
+pub async fn run(plan: ScanPlan, progress: Arc<Progress>) -> Scan {
+    let started_at = now_rfc3339();
+    let settings = ScanSettings {
+        ports: plan.ports.clone(),
+        connect_timeout_ms: millis(plan.probe.connect_timeout),
+        target_timeout_ms: millis(plan.host_timeout),
+        concurrency: plan.concurrency,
+        per_host_concurrency: plan.probe.per_host_concurrency,
+        per_host_connection_budget: plan.probe.per_host_connection_budget,
+        resolver: plan.resolver.describe(),
+    };
+    let concurrency = plan.concurrency.max(1);
+    let parallel_hosts = (concurrency / plan.probe.per_host_concurrency.max(1)).max(1);
+    let shared = Arc::new(Shared {
+        ports: plan.ports,
+        vantage: plan.vantage,
+        probe: plan.probe,
+        host_timeout: plan.host_timeout,
+        resolver: plan.resolver,
+        connection_slots: Arc::new(Semaphore::new(concurrency)),
+        host_slots: Arc::new(Semaphore::new(parallel_hosts)),
+        progress: progress.clone(),
+    });
+    progress
+        .targets_planned
+        .store(plan.targets.len(), Ordering::Relaxed);
+
+    let tasks: Vec<_> = plan
+        .targets
+        .into_iter()
+        .map(|target| {
+            let shared = shared.clone();
+            let input = target.input.clone();
+            (input, tokio::spawn(scan_target(shared, target)))
+        })
+        .collect();
+    let mut targets = Vec::with_capacity(tasks.len());
+    for (input, task) in tasks {
+        let observation = task.await.unwrap_or_else(|e| {
+            TargetObservation {
+                input,
+                resolution: Resolution::Literal,
+                hosts: Vec::new(),
+            }
+            .with_internal_error(&e.to_string())
+        });
+        progress.targets_done.fetch_add(1, Ordering::Relaxed);
+        targets.push(observation);
+    }
+
+    Scan {
+        schema_version: SCHEMA_VERSION,
+        tool: ToolInfo::current(),
+        started_at,
+        finished_at: now_rfc3339(),
+        vantage_requested: shared.vantage,
+        settings,
+        targets,
+    }
+}
+
+impl TargetObservation {
+    /// A target whose task died: reported as not tested rather than dropped from the report.
+    fn with_internal_error(mut self, error: &str) -> Self {
+        self.resolution = Resolution::Failed {
+            name: self.input.clone(),
+            resolver: String::new(),
+            reason: format!("internal error while scanning this target: {error}"),
+        };
+        self
+    }
+}
+
+async fn scan_target(shared: Arc<Shared>, target: Target) -> TargetObservation {
+    let (resolution, addresses, ports) = match &target.spec {
+        TargetSpec::Address { addr, port } => {
+            (Resolution::Literal, vec![*addr], ports_for(&shared, *port))
+        }
+        TargetSpec::Network { .. } => (
+            Resolution::Literal,
+            target.spec.addresses(),
+            shared.ports.clone(),
+        ),
+        TargetSpec::Name { name, port } => {
+            let resolution = shared.resolver.resolve(name).await;
+            let addresses = match &resolution {
+                Resolution::Resolved { ipv4, ipv6, .. } => {
+                    ipv4.iter().chain(ipv6).copied().collect()
+                }
+                _ => Vec::new(),
+            };
+            (resolution, addresses, ports_for(&shared, *port))
+        }
+    };
+    shared
+        .progress
+        .ports_planned
+        .fetch_add(addresses.len() * ports.len(), Ordering::Relaxed);
+    let hostname = match &target.spec {
+        TargetSpec::Name { name, .. } => Some(name.trim_end_matches('.').to_string()),
+        _ => None,
+    };
+    let ports = Arc::new(ports);
+    let tasks: Vec<_> = addresses
+        .into_iter()
+        .map(|address| {
+            let task = tokio::spawn(scan_address(
+                shared.clone(),
+                address,
+                hostname.clone(),
+                ports.clone(),
+            ));
+            (address, task)
+        })
+        .collect();
+    let mut hosts = Vec::with_capacity(tasks.len());
+    for (address, task) in tasks {
+        hosts.push(task.await.unwrap_or_else(|e| HostObservation {
+            address,
+            vantage: shared.vantage.apply(address),
+            ports: Vec::new(),
+            incomplete: Some(format!("internal error while scanning this address: {e}")),
+        }));
+    }
+    TargetObservation {
+        input: target.input,
+        resolution,
+        hosts,
+    }
+}
+
+fn ports_for(shared: &Shared, port: Option<u16>) -> Vec<u16> {
+    match port {
+        Some(port) => vec![port],
+        None => shared.ports.clone(),
+    }
+}
+
+async fn scan_address(
+    shared: Arc<Shared>,
+    address: IpAddr,
+    hostname: Option<String>,
+    ports: Arc<Vec<u16>>,
+) -> HostObservation {
+    // The semaphore is never closed, so acquiring cannot fail; hold the permit for the whole host.
+    let _host_permit = shared.host_slots.clone().acquire_owned().await.ok();
+    let progress = shared.progress.clone();
+    let ctx = HostContext {
+        address,
+        hostname,
+        config: shared.probe.clone(),
+        global_slots: shared.connection_slots.clone(),
+        host_slots: Arc::new(Semaphore::new(shared.probe.per_host_concurrency.max(1))),
+        budget: Arc::new(ConnectionBudget::new(
+            shared.probe.per_host_connection_budget,
+        )),
+        deadline: Instant::now() + shared.host_timeout,
+        on_port_done: Arc::new(move || {
+            progress.ports_done.fetch_add(1, Ordering::Relaxed);
+        }),
+    };
+    let scanned = probe::scan_host(ctx, &ports).await;
+    HostObservation {
+        address,
+        vantage: shared.vantage.apply(address),
+        ports: scanned.ports,
+        incomplete: scanned.incomplete,
+    }
+}
+
+fn now_rfc3339() -> String {
+    OffsetDateTime::now_utc()
+        .replace_nanosecond(0)
+        .unwrap_or_else(|_| OffsetDateTime::now_utc())
+        .format(&Rfc3339)
+        .unwrap_or_default()
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}

@@ -1,0 +1,539 @@
+//! Observations: the facts a scan saw, and nothing else.
+//!
+//! A probe writes these; it never decides whether a fact is good or bad. Profiles turn them into
+//! findings later (see `profile`), so a saved scan can be re-evaluated offline. Every type here is
+//! part of the JSON schema documented in `docs/json-schema.md`; bump [`SCHEMA_VERSION`] when a field
+//! changes meaning or disappears (adding an optional field does not need a bump).
+
+use std::fmt;
+use std::net::IpAddr;
+
+use serde::{Deserialize, Serialize};
+
+/// Version of the JSON document written by `scan --format json` and read by `evaluate`.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// One whole scan: what was asked, from where, and what every target showed.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Scan {
+    pub schema_version: u32,
+    pub tool: ToolInfo,
+    /// RFC 3339 timestamps (UTC).
+    pub started_at: String,
+    pub finished_at: String,
+    /// The vantage the user asked for; each host records the vantage actually applied.
+    pub vantage_requested: VantageChoice,
+    pub settings: ScanSettings,
+    pub targets: Vec<TargetObservation>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ToolInfo {
+    pub name: String,
+    pub version: String,
+}
+
+impl ToolInfo {
+    pub fn current() -> Self {
+        ToolInfo {
+            name: env!("CARGO_PKG_NAME").to_string(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+        }
+    }
+}
+
+/// The limits the scan ran under, recorded so a report can say how thorough it was.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ScanSettings {
+    pub ports: Vec<u16>,
+    pub connect_timeout_ms: u64,
+    pub target_timeout_ms: u64,
+    pub concurrency: usize,
+    pub per_host_concurrency: usize,
+    pub per_host_connection_budget: usize,
+    /// `system` or the `IP:PORT` given with `--resolver`.
+    pub resolver: String,
+}
+
+/// Where the scan was taken from. The same fact can be fine from one vantage and a finding from
+/// the other (RDP reachable from the office LAN vs. from the internet).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum Vantage {
+    Outside,
+    Inside,
+}
+
+impl fmt::Display for Vantage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Vantage::Outside => "outside",
+            Vantage::Inside => "inside",
+        })
+    }
+}
+
+/// What the user asked for with `--vantage`.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum VantageChoice {
+    /// Inside for private, loopback, link-local and unique-local addresses; outside otherwise.
+    Auto,
+    Outside,
+    Inside,
+}
+
+impl VantageChoice {
+    pub fn apply(self, address: IpAddr) -> Vantage {
+        match self {
+            VantageChoice::Outside => Vantage::Outside,
+            VantageChoice::Inside => Vantage::Inside,
+            VantageChoice::Auto if is_internal_address(address) => Vantage::Inside,
+            VantageChoice::Auto => Vantage::Outside,
+        }
+    }
+}
+
+/// Addresses that are only reachable from inside an organisation's own network.
+pub fn is_internal_address(address: IpAddr) -> bool {
+    match address {
+        IpAddr::V4(v4) => {
+            v4.is_private()
+                || v4.is_loopback()
+                || v4.is_link_local()
+                // RFC 6598 shared address space (carrier-grade NAT) is not reachable from the internet.
+                || (v4.octets()[0] == 100 && (v4.octets()[1] & 0xc0) == 64)
+        }
+        IpAddr::V6(v6) => {
+            if let Some(mapped) = v6.to_ipv4_mapped() {
+                return is_internal_address(IpAddr::V4(mapped));
+            }
+            let first = v6.segments()[0];
+            v6.is_loopback() || (first & 0xfe00) == 0xfc00 || (first & 0xffc0) == 0xfe80
+        }
+    }
+}
+
+/// One target as the user wrote it, how its name resolved, and every address audited for it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TargetObservation {
+    /// The target exactly as given on the command line or in the targets file.
+    pub input: String,
+    pub resolution: Resolution,
+    pub hosts: Vec<HostObservation>,
+}
+
+impl TargetObservation {
+    /// A target could not be tested when its name did not resolve, or when any of its hosts
+    /// ran out of time or budget before every port was tried.
+    pub fn untested_reason(&self) -> Option<String> {
+        if let Resolution::Failed { reason, .. } = &self.resolution {
+            return Some(reason.clone());
+        }
+        self.hosts.iter().find_map(|h| h.incomplete.clone())
+    }
+}
+
+/// How the target's name became addresses.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Resolution {
+    /// An IP literal or a CIDR block: no DNS involved.
+    Literal,
+    /// A name resolved through DNS (A and AAAA); every address is audited.
+    Resolved {
+        name: String,
+        resolver: String,
+        ipv4: Vec<IpAddr>,
+        ipv6: Vec<IpAddr>,
+    },
+    /// The name did not resolve; nothing about this target was tested.
+    Failed {
+        name: String,
+        resolver: String,
+        reason: String,
+    },
+}
+
+/// Everything seen on one address.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct HostObservation {
+    pub address: IpAddr,
+    /// The vantage applied to this address (after `auto` was decided).
+    pub vantage: Vantage,
+    pub ports: Vec<PortObservation>,
+    /// Set when the host's deadline or connection budget ran out before every port was tried.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incomplete: Option<String>,
+}
+
+/// No `deny_unknown_fields`: serde does not support it with the flattened `state`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct PortObservation {
+    pub port: u16,
+    pub transport: Transport,
+    /// Serialised inline: `"state": "filtered", "reason": "..."`.
+    #[serde(flatten)]
+    pub state: PortState,
+    /// Time to establish (open) or be refused (closed), in milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connect_ms: Option<u64>,
+    /// Present for open ports once identification ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<ServiceObservation>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum Transport {
+    Tcp,
+    Udp,
+}
+
+/// The state of a port as a TCP connect scan sees it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(tag = "state", rename_all = "snake_case", deny_unknown_fields)]
+pub enum PortState {
+    /// The three-way handshake completed.
+    Open,
+    /// The host answered with a reset (connection refused).
+    Closed,
+    /// No answer before the deadline, or an ICMP unreachable: something drops the traffic.
+    Filtered { reason: String },
+    /// The port was never tried (deadline or budget exhausted, or a local error).
+    NotTested { reason: String },
+}
+
+impl PortState {
+    pub fn label(&self) -> &'static str {
+        match self {
+            PortState::Open => "open",
+            PortState::Closed => "closed",
+            PortState::Filtered { .. } => "filtered",
+            PortState::NotTested { .. } => "not tested",
+        }
+    }
+}
+
+/// How a probe exchange ended: a closed set, separate from what it saw. A server that says "no"
+/// (an alert, a negotiation failure) is still `Success` — the refusal is the observation.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ProbeStatus {
+    Success,
+    /// The server answered, but not in a protocol we recognise.
+    Unrecognised,
+    /// The server accepted the connection and never answered before the deadline.
+    Timeout,
+    /// The server closed or reset the connection without answering.
+    ConnectionClosed,
+    /// The server answered in a known protocol, but the bytes broke its rules.
+    ProtocolError,
+    /// The per-host connection budget was exhausted before this probe could run.
+    BudgetExhausted,
+}
+
+/// Services edgeaudit can name. Unknown ones stay `Unknown` with their banner kept as evidence.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum ServiceKind {
+    Ssh,
+    Telnet,
+    Ftp,
+    Smtp,
+    Http,
+    /// HTTP inside TLS.
+    Https,
+    /// TLS whose inner protocol did not answer HTTP.
+    Tls,
+    Rdp,
+    Vnc,
+    Smb,
+    #[serde(rename = "msrpc")]
+    MsRpc,
+    NetbiosSession,
+    #[serde(rename = "winrm")]
+    WinRm,
+    Pptp,
+    #[serde(rename = "openvpn")]
+    OpenVpn,
+    Unknown,
+}
+
+impl ServiceKind {
+    pub const ALL: &'static [ServiceKind] = &[
+        ServiceKind::Ssh,
+        ServiceKind::Telnet,
+        ServiceKind::Ftp,
+        ServiceKind::Smtp,
+        ServiceKind::Http,
+        ServiceKind::Https,
+        ServiceKind::Tls,
+        ServiceKind::Rdp,
+        ServiceKind::Vnc,
+        ServiceKind::Smb,
+        ServiceKind::MsRpc,
+        ServiceKind::NetbiosSession,
+        ServiceKind::WinRm,
+        ServiceKind::Pptp,
+        ServiceKind::OpenVpn,
+        ServiceKind::Unknown,
+    ];
+
+    /// The name used in profiles, JSON and reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            ServiceKind::Ssh => "ssh",
+            ServiceKind::Telnet => "telnet",
+            ServiceKind::Ftp => "ftp",
+            ServiceKind::Smtp => "smtp",
+            ServiceKind::Http => "http",
+            ServiceKind::Https => "https",
+            ServiceKind::Tls => "tls",
+            ServiceKind::Rdp => "rdp",
+            ServiceKind::Vnc => "vnc",
+            ServiceKind::Smb => "smb",
+            ServiceKind::MsRpc => "msrpc",
+            ServiceKind::NetbiosSession => "netbios_session",
+            ServiceKind::WinRm => "winrm",
+            ServiceKind::Pptp => "pptp",
+            ServiceKind::OpenVpn => "openvpn",
+            ServiceKind::Unknown => "unknown",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<ServiceKind> {
+        ServiceKind::ALL.iter().copied().find(|k| k.name() == name)
+    }
+}
+
+impl fmt::Display for ServiceKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// How the service name was arrived at; decides the confidence of findings that rest on it.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum IdentificationMethod {
+    /// The server spoke the protocol (banner, handshake or response parsed).
+    Protocol,
+    /// Nothing recognisable came back; the name is only what the port number usually carries.
+    PortNumber,
+}
+
+/// What light identification learned about one open port.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceObservation {
+    pub kind: ServiceKind,
+    pub method: IdentificationMethod,
+    pub status: ProbeStatus,
+    /// Bytes the server sent first (or in answer to our probe), escaped so non-UTF-8 survives.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub banner: Option<Bytes>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ssh: Option<SshIdentification>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http: Option<HttpIdentification>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls: Option<TlsIdentification>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rdp: Option<RdpIdentification>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vnc: Option<VncIdentification>,
+    /// Free-text notes from the probe about what it could not do (e.g. a handshake deadline).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+impl ServiceObservation {
+    /// An identification that found nothing recognisable.
+    pub fn unknown(status: ProbeStatus) -> Self {
+        ServiceObservation {
+            kind: ServiceKind::Unknown,
+            method: IdentificationMethod::Protocol,
+            status,
+            banner: None,
+            ssh: None,
+            http: None,
+            tls: None,
+            rdp: None,
+            vnc: None,
+            notes: Vec::new(),
+        }
+    }
+}
+
+/// Raw bytes from the network, carried safely: printable ASCII as is, everything else `\xNN`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Bytes {
+    pub escaped: String,
+    /// Total length received (the escaped text may be cut to a bounded prefix).
+    pub length: usize,
+}
+
+impl Bytes {
+    /// Longest prefix kept as evidence.
+    pub const KEEP: usize = 512;
+
+    pub fn from_wire(raw: &[u8]) -> Self {
+        let kept = &raw[..raw.len().min(Self::KEEP)];
+        Bytes {
+            escaped: kept.escape_ascii().to_string(),
+            length: raw.len(),
+        }
+    }
+}
+
+/// RFC 4253 §4.2 identification string: `SSH-protoversion-softwareversion SP comments`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct SshIdentification {
+    pub protocol_version: String,
+    pub software: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comments: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct HttpIdentification {
+    pub status_code: u16,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub www_authenticate: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+}
+
+/// What a modern client (rustls, TLS 1.2/1.3) negotiated. The full audit of versions and suites
+/// is the TLS engine's job; this is only enough to name the service and read its certificate.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct TlsIdentification {
+    /// `TLSv1.2` or `TLSv1.3` when the handshake completed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cipher_suite: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alpn: Option<String>,
+    /// Why the handshake did not complete, when it did not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handshake_error: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate: Option<CertificateSummary>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct CertificateSummary {
+    pub subject: String,
+    pub issuer: String,
+    pub self_signed: bool,
+    /// RFC 3339.
+    pub not_before: String,
+    pub not_after: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dns_names: Vec<String>,
+    pub signature_algorithm: String,
+    pub key_type: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_bits: Option<u32>,
+}
+
+/// [MS-RDPBCGR] 2.2.1.2: the server's answer to an X.224 Connection Request with RDP_NEG_REQ.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct RdpIdentification {
+    /// Protocols offered in our RDP_NEG_REQ, as the flag names of [MS-RDPBCGR] 2.2.1.1.1.
+    pub requested_protocols: Vec<String>,
+    /// `selected:<protocol>`, `failure:<code>`, or `no_negotiation` (a server too old to negotiate).
+    pub response: String,
+}
+
+/// RFB 6.1.1: the ProtocolVersion handshake string.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct VncIdentification {
+    pub protocol_version: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn auto_vantage_is_inside_for_internal_addresses_only() {
+        let auto = VantageChoice::Auto;
+        for inside in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "192.168.0.1",
+            "172.16.0.1",
+            "100.64.0.1",
+            "::1",
+            "fd00::1",
+            "fe80::1",
+            "::ffff:192.168.1.1",
+        ] {
+            assert_eq!(
+                auto.apply(inside.parse().unwrap()),
+                Vantage::Inside,
+                "{inside}"
+            );
+        }
+        for outside in [
+            "8.8.8.8",
+            "203.0.113.5",
+            "100.128.0.1",
+            "2001:db8::1",
+            "::ffff:8.8.8.8",
+        ] {
+            assert_eq!(
+                auto.apply(outside.parse().unwrap()),
+                Vantage::Outside,
+                "{outside}"
+            );
+        }
+        assert_eq!(
+            VantageChoice::Outside.apply("127.0.0.1".parse().unwrap()),
+            Vantage::Outside
+        );
+        assert_eq!(
+            VantageChoice::Inside.apply("8.8.8.8".parse().unwrap()),
+            Vantage::Inside
+        );
+    }
+
+    #[test]
+    fn wire_bytes_are_escaped_and_bounded() {
+        let b = Bytes::from_wire(b"SSH-2.0-x\r\n\xff\x00");
+        assert_eq!(b.escaped, "SSH-2.0-x\\r\\n\\xff\\x00");
+        assert_eq!(b.length, 13);
+        let long = vec![b'a'; 2000];
+        let b = Bytes::from_wire(&long);
+        assert_eq!(b.escaped.len(), Bytes::KEEP);
+        assert_eq!(b.length, 2000);
+    }
+
+    #[test]
+    fn service_names_round_trip() {
+        for kind in ServiceKind::ALL {
+            assert_eq!(ServiceKind::from_name(kind.name()), Some(*kind));
+            let json = serde_json::to_string(kind).unwrap();
+            assert_eq!(json, format!("\"{}\"", kind.name()));
+        }
+    }
+}

@@ -1,0 +1,642 @@
+//! The check implementations: pure functions from observations to findings.
+
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+use super::{CertificateValidity, Check, CheckKind, Policy, Profile, ServiceExposed};
+use crate::finding::{
+    sort_findings, Confidence, Finding, FindingStatus, Location, Requirement, Severity,
+};
+use crate::i18n::Localized;
+use crate::observation::{
+    HostObservation, IdentificationMethod, PortObservation, PortState, Resolution, Scan,
+    ServiceKind, TargetObservation,
+};
+
+/// Turns a scan's observations into findings under each profile. Touches no network and no clock:
+/// the same scan and profiles always give the same findings.
+pub fn evaluate(scan: &Scan, profiles: &[Profile]) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for profile in profiles {
+        for target in &scan.targets {
+            if let Some(finding) = untestable_target(profile, target) {
+                findings.push(finding);
+                continue;
+            }
+            for host in &target.hosts {
+                if let Some(finding) = incomplete_host(profile, target, host) {
+                    findings.push(finding);
+                }
+                for check in &profile.checks {
+                    if !check.vantage.admits(host.vantage) {
+                        continue;
+                    }
+                    let ctx = Context {
+                        profile,
+                        check,
+                        target,
+                        host,
+                    };
+                    match &check.kind {
+                        CheckKind::ServiceExposed(rule) => {
+                            service_exposed(&ctx, rule, &mut findings)
+                        }
+                        CheckKind::CertificateValidity(rule) => {
+                            certificate_validity(&ctx, rule, &scan.started_at, &mut findings)
+                        }
+                    }
+                }
+            }
+        }
+    }
+    sort_findings(&mut findings);
+    findings
+}
+
+struct Context<'a> {
+    profile: &'a Profile,
+    check: &'a Check,
+    target: &'a TargetObservation,
+    host: &'a HostObservation,
+}
+
+impl Context<'_> {
+    fn finding(
+        &self,
+        status: FindingStatus,
+        confidence: Confidence,
+        port: Option<&PortObservation>,
+        expected: String,
+        actual: String,
+    ) -> Finding {
+        let service = port
+            .and_then(|p| p.service.as_ref())
+            .map(|s| s.kind.name().to_string());
+        let port_text = port.map(|p| p.port.to_string()).unwrap_or_default();
+        let address = self.host.address.to_string();
+        let values = [
+            ("target", self.target.input.as_str()),
+            ("address", address.as_str()),
+            ("port", port_text.as_str()),
+            ("service", service.as_deref().unwrap_or("")),
+        ];
+        Finding {
+            id: format!("{}/{}", self.profile.id, self.check.id),
+            profile: self.profile.id.clone(),
+            rule: self.check.id.clone(),
+            status,
+            severity: self.check.severity,
+            requirement: self.check.requirement,
+            confidence,
+            location: Location {
+                target: self.target.input.clone(),
+                address: Some(self.host.address),
+                port: port.map(|p| p.port),
+                service: service.clone(),
+            },
+            expected,
+            actual,
+            references: self
+                .check
+                .refs
+                .iter()
+                .filter_map(|r| self.profile.references.get(r).cloned())
+                .collect(),
+            title: self.check.title.fill(&values),
+            explanation: self.check.explanation.fill(&values),
+            remedy: self.check.remedy.fill(&values),
+        }
+    }
+}
+
+/// A name that did not resolve: nothing under it was tested, and the report must say so once.
+fn untestable_target(profile: &Profile, target: &TargetObservation) -> Option<Finding> {
+    let Resolution::Failed { reason, .. } = &target.resolution else {
+        return None;
+    };
+    Some(Finding {
+        id: format!("{}/target-not-tested", profile.id),
+        profile: profile.id.clone(),
+        rule: "target-not-tested".into(),
+        status: FindingStatus::NotTested {
+            reason: reason.clone(),
+        },
+        severity: Severity::Info,
+        requirement: Requirement::Mandatory,
+        confidence: Confidence::Certain,
+        location: Location {
+            target: target.input.clone(),
+            address: None,
+            port: None,
+            service: None,
+        },
+        expected: "the target's name resolves and its ports can be tested".into(),
+        actual: reason.clone(),
+        references: Vec::new(),
+        title: Localized::new(
+            format!("{} を検査できませんでした", target.input),
+            format!("{} could not be tested", target.input),
+        ),
+        explanation: Localized::new(
+            "名前解決に失敗したため、この対象のどの項目も検査していません。安全であることを示すものではありません。",
+            "The name did not resolve, so nothing about this target was checked. This is not a pass.",
+        ),
+        remedy: Localized::new(
+            "対象名の綴り、DNS 設定、--resolver の指定を確認し、再度診断してください。",
+            "Check the spelling of the name, the DNS set-up and any --resolver given, then scan again.",
+        ),
+    })
+}
+
+/// A host whose deadline or budget ran out: the ports not reached were checked by no rule, and
+/// a rule only reports the ports it watches, so the report says it once for the host.
+fn incomplete_host(
+    profile: &Profile,
+    target: &TargetObservation,
+    host: &HostObservation,
+) -> Option<Finding> {
+    let reason = host.incomplete.as_ref()?;
+    let untested: Vec<String> = host
+        .ports
+        .iter()
+        .filter(|p| matches!(p.state, PortState::NotTested { .. }))
+        .map(|p| p.port.to_string())
+        .collect();
+    let address = host.address.to_string();
+    Some(Finding {
+        id: format!("{}/host-scan-incomplete", profile.id),
+        profile: profile.id.clone(),
+        rule: "host-scan-incomplete".into(),
+        status: FindingStatus::NotTested {
+            reason: reason.clone(),
+        },
+        severity: Severity::Info,
+        requirement: Requirement::Mandatory,
+        confidence: Confidence::Certain,
+        location: Location {
+            target: target.input.clone(),
+            address: Some(host.address),
+            port: None,
+            service: None,
+        },
+        expected: "every requested port tested".into(),
+        actual: format!("{reason}; ports not tested: {}", untested.join(", ")),
+        references: Vec::new(),
+        title: Localized::new(
+            format!("{address} の一部のポートを検査できませんでした"),
+            format!("Some ports of {address} could not be tested"),
+        ),
+        explanation: Localized::new(
+            "時間制限または接続数の上限に達したため、一部のポートを検査していません。検査していないポートについては何も判断していません。",
+            "The deadline or the connection budget ran out before every port was tried. Nothing is concluded about the ports that were not tested.",
+        ),
+        remedy: Localized::new(
+            "--timeout や --host-budget を増やすか、対象のポートを絞って再度診断してください。",
+            "Scan again with a longer --timeout or a larger --host-budget, or with fewer ports.",
+        ),
+    })
+}
+
+/// How a port relates to a `service_exposed` rule.
+enum PortMatch {
+    /// The open port's service is one the rule names; with the confidence that naming deserves.
+    Exposed(Confidence),
+    /// The port is one the rule watches, but it was never tested.
+    Untested(String),
+    NoMatch,
+}
+
+fn match_port(rule: &ServiceExposed, port: &PortObservation) -> PortMatch {
+    let watched_port = rule.ports.contains(&port.port);
+    match &port.state {
+        PortState::Open => {}
+        PortState::NotTested { reason } if watched_port => {
+            return PortMatch::Untested(reason.clone())
+        }
+        _ => return PortMatch::NoMatch,
+    }
+    let Some(service) = &port.service else {
+        // Open, but identification never ran: only the port number speaks for it.
+        return if watched_port {
+            PortMatch::Exposed(Confidence::Tentative)
+        } else {
+            PortMatch::NoMatch
+        };
+    };
+    if rule.services.contains(&service.kind) {
+        return PortMatch::Exposed(match service.method {
+            IdentificationMethod::Protocol => Confidence::Certain,
+            IdentificationMethod::PortNumber => Confidence::Firm,
+        });
+    }
+    if service.kind == ServiceKind::Unknown && watched_port {
+        return PortMatch::Exposed(Confidence::Tentative);
+    }
+    PortMatch::NoMatch
+}
+
+fn services_text(rule: &ServiceExposed) -> String {
+    rule.services
+        .iter()
+        .map(|s| s.name())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+fn service_exposed(ctx: &Context, rule: &ServiceExposed, findings: &mut Vec<Finding>) {
+    if rule.policy == Policy::Allowed {
+        return;
+    }
+    let services = services_text(rule);
+    let vantage = ctx.host.vantage;
+    let mut exposed_anywhere = false;
+    let mut untested = Vec::new();
+    for port in &ctx.host.ports {
+        match match_port(rule, port) {
+            PortMatch::Exposed(confidence) => {
+                exposed_anywhere = true;
+                if rule.policy == Policy::Forbidden {
+                    let actual = format!(
+                        "{} open on port {} (seen from {vantage}){}",
+                        port.service
+                            .as_ref()
+                            .map_or(services.as_str(), |s| s.kind.name()),
+                        port.port,
+                        match confidence {
+                            Confidence::Certain => "",
+                            Confidence::Firm => "; service named from the port number only",
+                            Confidence::Tentative => "; service not identified, port number only",
+                        }
+                    );
+                    findings.push(ctx.finding(
+                        FindingStatus::Violation,
+                        confidence,
+                        Some(port),
+                        format!("{services} not reachable from {vantage}"),
+                        actual,
+                    ));
+                }
+            }
+            PortMatch::Untested(reason) => untested.push((port, reason)),
+            PortMatch::NoMatch => {}
+        }
+    }
+    let report_untested = match rule.policy {
+        Policy::Forbidden => true,
+        Policy::Required => !exposed_anywhere,
+        Policy::Allowed => false,
+    };
+    if report_untested {
+        for (port, reason) in untested {
+            findings.push(ctx.finding(
+                FindingStatus::NotTested {
+                    reason: reason.clone(),
+                },
+                Confidence::Certain,
+                Some(port),
+                format!("{services} checked on port {}", port.port),
+                format!("port {} not tested: {reason}", port.port),
+            ));
+        }
+    }
+    if rule.policy == Policy::Required && !exposed_anywhere && ctx.host.incomplete.is_none() {
+        findings.push(ctx.finding(
+            FindingStatus::Violation,
+            Confidence::Firm,
+            None,
+            format!("{services} reachable from {vantage}"),
+            format!("no {services} service found on the ports scanned"),
+        ));
+    }
+}
+
+fn certificate_validity(
+    ctx: &Context,
+    rule: &CertificateValidity,
+    scan_time: &str,
+    findings: &mut Vec<Finding>,
+) {
+    let Ok(now) = OffsetDateTime::parse(scan_time, &Rfc3339) else {
+        return;
+    };
+    for port in &ctx.host.ports {
+        let Some(cert) = port
+            .service
+            .as_ref()
+            .and_then(|s| s.tls.as_ref())
+            .and_then(|t| t.certificate.as_ref())
+        else {
+            continue;
+        };
+        let (Ok(not_before), Ok(not_after)) = (
+            OffsetDateTime::parse(&cert.not_before, &Rfc3339),
+            OffsetDateTime::parse(&cert.not_after, &Rfc3339),
+        ) else {
+            findings.push(ctx.finding(
+                FindingStatus::NotTested {
+                    reason: "certificate validity dates could not be read".into(),
+                },
+                Confidence::Certain,
+                Some(port),
+                "certificate within its validity period".into(),
+                format!(
+                    "not_before={} not_after={}",
+                    cert.not_before, cert.not_after
+                ),
+            ));
+            continue;
+        };
+        let warn_until = now + time::Duration::days(i64::from(rule.warn_days_before_expiry));
+        let problem = if now < not_before {
+            Some(format!("not valid before {}", cert.not_before))
+        } else if now > not_after {
+            Some(format!("expired on {}", cert.not_after))
+        } else if warn_until > not_after {
+            Some(format!(
+                "expires on {} (within {} days)",
+                cert.not_after, rule.warn_days_before_expiry
+            ))
+        } else {
+            None
+        };
+        if let Some(actual) = problem {
+            findings.push(ctx.finding(
+                FindingStatus::Violation,
+                Confidence::Certain,
+                Some(port),
+                format!(
+                    "valid from {} until after scan time {scan_time}",
+                    cert.not_before
+                ),
+                format!("{actual}; subject {}", cert.subject),
+            ));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::observation::*;
+
+    fn profile() -> Profile {
+        Profile::builtin("mic-telework").unwrap()
+    }
+
+    fn port(
+        port: u16,
+        state: PortState,
+        kind: Option<(ServiceKind, IdentificationMethod)>,
+    ) -> PortObservation {
+        PortObservation {
+            port,
+            transport: Transport::Tcp,
+            state,
+            connect_ms: Some(1),
+            service: kind.map(|(kind, method)| ServiceObservation {
+                kind,
+                method,
+                ..ServiceObservation::unknown(ProbeStatus::Success)
+            }),
+        }
+    }
+
+    fn scan(vantage: Vantage, ports: Vec<PortObservation>) -> Scan {
+        Scan {
+            schema_version: SCHEMA_VERSION,
+            tool: ToolInfo::current(),
+            started_at: "2026-11-27T00:00:00Z".into(),
+            finished_at: "2026-11-27T00:00:10Z".into(),
+            vantage_requested: VantageChoice::Auto,
+            settings: ScanSettings {
+                ports: ports.iter().map(|p| p.port).collect(),
+                connect_timeout_ms: 1000,
+                target_timeout_ms: 10000,
+                concurrency: 10,
+                per_host_concurrency: 2,
+                per_host_connection_budget: 100,
+                resolver: "system".into(),
+            },
+            targets: vec![TargetObservation {
+                input: "router.example.jp".into(),
+                resolution: Resolution::Literal,
+                hosts: vec![HostObservation {
+                    address: "203.0.113.1".parse().unwrap(),
+                    vantage,
+                    ports,
+                    incomplete: None,
+                }],
+            }],
+        }
+    }
+
+    fn rules_of(findings: &[Finding]) -> Vec<(&str, Option<u16>, bool)> {
+        findings
+            .iter()
+            .map(|f| (f.rule.as_str(), f.location.port, f.is_violation()))
+            .collect()
+    }
+
+    const RDP: Option<(ServiceKind, IdentificationMethod)> =
+        Some((ServiceKind::Rdp, IdentificationMethod::Protocol));
+
+    #[test]
+    fn rdp_from_outside_is_a_certain_high_violation() {
+        let s = scan(Vantage::Outside, vec![port(3389, PortState::Open, RDP)]);
+        let findings = evaluate(&s, &[profile()]);
+        let rdp: Vec<_> = findings
+            .iter()
+            .filter(|f| f.location.service.as_deref() == Some("rdp"))
+            .collect();
+        assert_eq!(rdp.len(), 1, "{:?}", rules_of(&findings));
+        assert_eq!(rdp[0].severity, Severity::High);
+        assert_eq!(rdp[0].confidence, Confidence::Certain);
+        assert!(rdp[0].is_violation());
+        assert!(!rdp[0].references.is_empty());
+        assert!(rdp[0].title.is_complete());
+    }
+
+    #[test]
+    fn rdp_from_inside_is_not_an_exposure_finding() {
+        let s = scan(Vantage::Inside, vec![port(3389, PortState::Open, RDP)]);
+        let findings = evaluate(&s, &[profile()]);
+        assert!(
+            findings
+                .iter()
+                .all(|f| f.location.service.as_deref() != Some("rdp")),
+            "{:?}",
+            rules_of(&findings)
+        );
+    }
+
+    #[test]
+    fn closed_and_filtered_ports_give_nothing() {
+        let s = scan(
+            Vantage::Outside,
+            vec![
+                port(3389, PortState::Closed, None),
+                port(
+                    5900,
+                    PortState::Filtered {
+                        reason: "timeout".into(),
+                    },
+                    None,
+                ),
+            ],
+        );
+        assert!(evaluate(&s, &[profile()]).is_empty());
+    }
+
+    #[test]
+    fn untested_watched_port_is_not_tested_never_a_pass() {
+        let s = scan(
+            Vantage::Outside,
+            vec![port(
+                3389,
+                PortState::NotTested {
+                    reason: "target deadline reached".into(),
+                },
+                None,
+            )],
+        );
+        let findings = evaluate(&s, &[profile()]);
+        assert!(!findings.is_empty());
+        assert!(findings
+            .iter()
+            .all(|f| matches!(&f.status, FindingStatus::NotTested { reason } if reason.contains("deadline"))));
+    }
+
+    #[test]
+    fn service_named_from_port_only_lowers_confidence() {
+        let s = scan(
+            Vantage::Outside,
+            vec![
+                port(
+                    3389,
+                    PortState::Open,
+                    Some((ServiceKind::Rdp, IdentificationMethod::PortNumber)),
+                ),
+                port(
+                    5900,
+                    PortState::Open,
+                    Some((ServiceKind::Unknown, IdentificationMethod::Protocol)),
+                ),
+            ],
+        );
+        let findings = evaluate(&s, &[profile()]);
+        let by_port = |p| {
+            findings
+                .iter()
+                .find(|f| f.location.port == Some(p))
+                .unwrap()
+        };
+        assert_eq!(by_port(3389).confidence, Confidence::Firm);
+        assert_eq!(by_port(5900).confidence, Confidence::Tentative);
+    }
+
+    #[test]
+    fn ssh_on_an_unusual_port_is_still_found_by_protocol() {
+        let s = scan(
+            Vantage::Outside,
+            vec![port(
+                2222,
+                PortState::Open,
+                Some((ServiceKind::Ssh, IdentificationMethod::Protocol)),
+            )],
+        );
+        let findings = evaluate(&s, &[profile()]);
+        assert_eq!(findings.len(), 1, "{:?}", rules_of(&findings));
+        assert_eq!(findings[0].location.port, Some(2222));
+    }
+
+    #[test]
+    fn incomplete_host_is_reported_once_as_not_tested() {
+        let mut s = scan(
+            Vantage::Inside,
+            vec![
+                port(40000, PortState::Open, None),
+                port(
+                    40001,
+                    PortState::NotTested {
+                        reason: "target deadline reached".into(),
+                    },
+                    None,
+                ),
+            ],
+        );
+        s.targets[0].hosts[0].incomplete = Some("target deadline reached".into());
+        let findings = evaluate(&s, &[profile()]);
+        assert_eq!(findings.len(), 1, "{:?}", rules_of(&findings));
+        assert_eq!(findings[0].rule, "host-scan-incomplete");
+        assert!(findings[0].actual.contains("40001"));
+        assert!(!findings[0].is_violation());
+    }
+
+    #[test]
+    fn failed_resolution_is_one_not_tested_finding() {
+        let mut s = scan(Vantage::Outside, vec![]);
+        s.targets[0].resolution = Resolution::Failed {
+            name: "nx.example.jp".into(),
+            resolver: "system".into(),
+            reason: "the name does not exist (NXDOMAIN)".into(),
+        };
+        s.targets[0].hosts.clear();
+        let findings = evaluate(&s, &[profile()]);
+        assert_eq!(findings.len(), 1);
+        assert!(matches!(
+            findings[0].status,
+            FindingStatus::NotTested { .. }
+        ));
+    }
+
+    #[test]
+    fn expired_certificate_is_found() {
+        let mut p = port(
+            443,
+            PortState::Open,
+            Some((ServiceKind::Https, IdentificationMethod::Protocol)),
+        );
+        p.service.as_mut().unwrap().tls = Some(TlsIdentification {
+            version: Some("TLSv1.3".into()),
+            cipher_suite: None,
+            alpn: None,
+            handshake_error: None,
+            certificate: Some(CertificateSummary {
+                subject: "CN=router".into(),
+                issuer: "CN=router".into(),
+                self_signed: true,
+                not_before: "2020-01-01T00:00:00Z".into(),
+                not_after: "2021-01-01T00:00:00Z".into(),
+                dns_names: vec![],
+                signature_algorithm: "sha256WithRSAEncryption".into(),
+                key_type: "RSA".into(),
+                key_bits: Some(2048),
+            }),
+        });
+        let s = scan(Vantage::Inside, vec![p]);
+        let findings = evaluate(&s, &[profile()]);
+        assert!(
+            findings
+                .iter()
+                .any(|f| f.actual.contains("expired on 2021-01-01")),
+            "{:?}",
+            rules_of(&findings)
+        );
+    }
+
+    #[test]
+    fn evaluation_is_deterministic() {
+        let s = scan(
+            Vantage::Outside,
+            vec![
+                port(
+                    22,
+                    PortState::Open,
+                    Some((ServiceKind::Ssh, IdentificationMethod::Protocol)),
+                ),
+                port(3389, PortState::Open, RDP),
+            ],
+        );
+        assert_eq!(evaluate(&s, &[profile()]), evaluate(&s, &[profile()]));
+    }
+}

@@ -1,0 +1,468 @@
+//! Profiles: guideline requirements as data. Checks are implemented in Rust (`checks`); a profile
+//! selects them, sets their parameters, and carries the severity, the guideline reference and the
+//! Japanese and English texts. Built-in profiles are embedded in the binary and loaded by the same
+//! code as a user's file, so a copied-and-edited profile behaves exactly like the original.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use thiserror::Error;
+
+use crate::finding::{Reference, Requirement, Severity};
+use crate::i18n::Localized;
+use crate::observation::{ServiceKind, Vantage};
+
+mod checks;
+
+pub use checks::evaluate;
+
+/// Profiles shipped inside the binary, by id.
+const BUILTIN: &[(&str, &str)] = &[(
+    "mic-telework",
+    include_str!("../../profiles/mic-telework.toml"),
+)];
+
+/// How deep `extends` may chain; guards against cycles.
+const MAX_EXTENDS_DEPTH: usize = 8;
+
+#[derive(Debug, Error)]
+pub enum ProfileError {
+    #[error("{origin}: {message}")]
+    Syntax { origin: String, message: String },
+    #[error("{origin}: {message}")]
+    Invalid { origin: String, message: String },
+    #[error("cannot read profile {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "unknown profile {name:?}; built-in profiles: {available} (or give a path to a .toml file)"
+    )]
+    Unknown { name: String, available: String },
+}
+
+/// A loaded, validated profile (after `extends` was applied).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Profile {
+    pub id: String,
+    pub version: String,
+    pub title: Localized,
+    pub source: String,
+    /// Where it came from: `built-in` or a file path.
+    pub origin: String,
+    pub references: BTreeMap<String, Reference>,
+    pub checks: Vec<Check>,
+}
+
+/// The file format. Unknown fields are errors, so a misspelled key never silently disables a rule.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProfileFile {
+    id: String,
+    version: String,
+    title: Localized,
+    source: String,
+    #[serde(default)]
+    extends: Vec<String>,
+    #[serde(default, rename = "reference")]
+    references: Vec<Reference>,
+    #[serde(default, rename = "check")]
+    checks: Vec<Check>,
+}
+
+/// One rule: a check kind with its parameters, plus what a finding from it says.
+///
+/// No `deny_unknown_fields` here: serde does not support it together with `flatten`. Keys this
+/// struct does not take flow into the flattened `kind`, whose payload structs reject unknown ones,
+/// so a misspelled key is still an error (pinned by a test).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct Check {
+    pub id: String,
+    #[serde(flatten)]
+    pub kind: CheckKind,
+    pub severity: Severity,
+    #[serde(default)]
+    pub requirement: Requirement,
+    /// Which vantage the rule applies from; `any` when absent.
+    #[serde(default)]
+    pub vantage: VantageFilter,
+    /// Ids of `[[reference]]` entries this rule rests on.
+    pub refs: Vec<String>,
+    pub title: Localized,
+    pub explanation: Localized,
+    pub remedy: Localized,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum VantageFilter {
+    #[default]
+    Any,
+    Outside,
+    Inside,
+}
+
+impl VantageFilter {
+    pub fn admits(self, vantage: Vantage) -> bool {
+        match self {
+            VantageFilter::Any => true,
+            VantageFilter::Outside => vantage == Vantage::Outside,
+            VantageFilter::Inside => vantage == Vantage::Inside,
+        }
+    }
+}
+
+/// What a rule says about the thing it names.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Policy {
+    /// Finding when present.
+    Forbidden,
+    /// Finding when absent.
+    Required,
+    /// Never a finding; lets an extending profile switch a rule of its base off, visibly.
+    Allowed,
+}
+
+/// The check kinds implemented in `checks`. Each payload rejects unknown fields (the enum itself
+/// cannot, because `kind` is flattened into the check table).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum CheckKind {
+    /// A service reachable on a host (identified by protocol, or only by its usual port).
+    ServiceExposed(ServiceExposed),
+    /// A TLS certificate seen on a port is outside its validity period at scan time.
+    CertificateValidity(CertificateValidity),
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceExposed {
+    pub services: Vec<ServiceKind>,
+    /// Ports where an open but unidentified service counts as one of `services`.
+    #[serde(default)]
+    pub ports: Vec<u16>,
+    pub policy: Policy,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CertificateValidity {
+    /// Also report certificates that expire within this many days.
+    #[serde(default)]
+    pub warn_days_before_expiry: u32,
+}
+
+impl Profile {
+    /// Parses and validates one profile text. `origin` names it in error messages.
+    pub fn from_toml(text: &str, origin: &str) -> Result<Profile, ProfileError> {
+        Self::load(text, origin, None, 0)
+    }
+
+    /// Loads a built-in profile by id, or a file when `name` looks like a path.
+    pub fn resolve(name: &str) -> Result<Profile, ProfileError> {
+        let path = Path::new(name);
+        if name.ends_with(".toml") || name.contains(std::path::MAIN_SEPARATOR) || path.is_file() {
+            return Self::from_file(path);
+        }
+        Self::builtin(name)
+    }
+
+    pub fn builtin(id: &str) -> Result<Profile, ProfileError> {
+        let text = builtin_text(id).ok_or_else(|| ProfileError::Unknown {
+            name: id.to_string(),
+            available: builtin_ids().join(", "),
+        })?;
+        Self::from_toml(text, &format!("built-in profile {id}"))
+    }
+
+    pub fn from_file(path: &Path) -> Result<Profile, ProfileError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ProfileError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::load(&text, &path.display().to_string(), path.parent(), 0)
+    }
+
+    fn load(
+        text: &str,
+        origin: &str,
+        dir: Option<&Path>,
+        depth: usize,
+    ) -> Result<Profile, ProfileError> {
+        let file: ProfileFile = toml::from_str(text).map_err(|e| ProfileError::Syntax {
+            origin: origin.to_string(),
+            message: e.to_string().trim_end().to_string(),
+        })?;
+        let mut profile = Profile {
+            id: file.id,
+            version: file.version,
+            title: file.title,
+            source: file.source,
+            origin: origin.to_string(),
+            references: BTreeMap::new(),
+            checks: Vec::new(),
+        };
+        for base_name in &file.extends {
+            if depth >= MAX_EXTENDS_DEPTH {
+                return Err(invalid(
+                    origin,
+                    format!("extends chain deeper than {MAX_EXTENDS_DEPTH} (a cycle?)"),
+                ));
+            }
+            let base = Self::load_base(base_name, dir, depth + 1)?;
+            profile.references.extend(base.references);
+            profile.checks.extend(base.checks);
+        }
+        for reference in file.references {
+            profile.references.insert(reference.id.clone(), reference);
+        }
+        let mut own_ids = HashSet::new();
+        for check in file.checks {
+            if !own_ids.insert(check.id.clone()) {
+                return Err(invalid(
+                    origin,
+                    format!("check id {:?} is defined twice", check.id),
+                ));
+            }
+            // A check with the id of a base profile's check replaces it.
+            profile.checks.retain(|c| c.id != check.id);
+            profile.checks.push(check);
+        }
+        profile.validate()?;
+        Ok(profile)
+    }
+
+    fn load_base(name: &str, dir: Option<&Path>, depth: usize) -> Result<Profile, ProfileError> {
+        if let Some(text) = builtin_text(name) {
+            return Self::load(text, &format!("built-in profile {name}"), None, depth);
+        }
+        let path = match dir {
+            Some(dir) => dir.join(name),
+            None => PathBuf::from(name),
+        };
+        let text = std::fs::read_to_string(&path).map_err(|source| ProfileError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        Self::load(&text, &path.display().to_string(), path.parent(), depth)
+    }
+
+    /// Rules the TOML grammar cannot express.
+    fn validate(&self) -> Result<(), ProfileError> {
+        let origin = &self.origin;
+        if self.id.trim().is_empty() || self.version.trim().is_empty() {
+            return Err(invalid(origin, "id and version must not be empty".into()));
+        }
+        if !self.title.is_complete() {
+            return Err(invalid(origin, "title needs both ja and en".into()));
+        }
+        for (id, reference) in &self.references {
+            if !reference.document.is_complete() {
+                return Err(invalid(
+                    origin,
+                    format!("reference {id:?}: document needs both ja and en"),
+                ));
+            }
+        }
+        for check in &self.checks {
+            let at = |message: String| invalid(origin, format!("check {:?}: {message}", check.id));
+            if check.id.trim().is_empty() {
+                return Err(invalid(origin, "a check has an empty id".into()));
+            }
+            for (field, text) in [
+                ("title", &check.title),
+                ("explanation", &check.explanation),
+                ("remedy", &check.remedy),
+            ] {
+                if !text.is_complete() {
+                    return Err(at(format!("{field} needs both ja and en")));
+                }
+            }
+            if check.refs.is_empty() {
+                return Err(at("cites no reference (refs is empty)".into()));
+            }
+            for r in &check.refs {
+                if !self.references.contains_key(r) {
+                    return Err(at(format!("cites unknown reference {r:?}")));
+                }
+            }
+            if let CheckKind::ServiceExposed(rule) = &check.kind {
+                if rule.services.is_empty() {
+                    return Err(at("services is empty".into()));
+                }
+                if rule.ports.contains(&0) {
+                    return Err(at("port 0 is not a port".into()));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn invalid(origin: &str, message: String) -> ProfileError {
+    ProfileError::Invalid {
+        origin: origin.to_string(),
+        message,
+    }
+}
+
+fn builtin_text(id: &str) -> Option<&'static str> {
+    BUILTIN
+        .iter()
+        .find(|(name, _)| *name == id)
+        .map(|(_, text)| *text)
+}
+
+pub fn builtin_ids() -> Vec<&'static str> {
+    BUILTIN.iter().map(|(id, _)| *id).collect()
+}
+
+/// The text of a built-in profile, for `profiles show`.
+pub fn builtin_source(id: &str) -> Option<&'static str> {
+    builtin_text(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_builtin_profile_loads() {
+        for id in builtin_ids() {
+            let profile = Profile::builtin(id).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(profile.id, id);
+            assert!(!profile.checks.is_empty());
+        }
+    }
+
+    const MINIMAL: &str = r#"
+id = "t"
+version = "1"
+source = "test"
+title = { ja = "テスト", en = "test" }
+
+[[reference]]
+id = "r1"
+document = { ja = "文書", en = "document" }
+
+[[check]]
+id = "rdp"
+kind = "service_exposed"
+services = ["rdp"]
+ports = [3389]
+policy = "forbidden"
+vantage = "outside"
+severity = "high"
+refs = ["r1"]
+title = { ja = "RDP", en = "RDP" }
+explanation = { ja = "説明", en = "why" }
+remedy = { ja = "対策", en = "fix" }
+"#;
+
+    #[test]
+    fn minimal_profile_loads() {
+        let p = Profile::from_toml(MINIMAL, "t.toml").unwrap();
+        assert_eq!(p.checks.len(), 1);
+        assert_eq!(p.checks[0].vantage, VantageFilter::Outside);
+        assert_eq!(p.checks[0].requirement, Requirement::Mandatory);
+    }
+
+    #[test]
+    fn misspelled_check_field_is_rejected_with_its_line() {
+        let text = MINIMAL.replace(
+            "policy = \"forbidden\"",
+            "policy = \"forbidden\"\nservice = [\"ssh\"]",
+        );
+        let err = Profile::from_toml(&text, "t.toml").unwrap_err().to_string();
+        assert!(err.contains("t.toml"), "{err}");
+        assert!(err.contains("line"), "{err}");
+        assert!(err.contains("service"), "{err}");
+    }
+
+    #[test]
+    fn misspelled_top_level_field_is_rejected() {
+        let text = MINIMAL.replace("source = \"test\"", "sauce = \"test\"");
+        assert!(Profile::from_toml(&text, "t.toml").is_err());
+    }
+
+    #[test]
+    fn unknown_service_kind_and_severity_are_rejected() {
+        let text = MINIMAL.replace("[\"rdp\"]", "[\"rdpx\"]");
+        assert!(Profile::from_toml(&text, "t.toml").is_err());
+        let text = MINIMAL.replace("severity = \"high\"", "severity = \"severe\"");
+        assert!(Profile::from_toml(&text, "t.toml").is_err());
+    }
+
+    #[test]
+    fn unknown_reference_and_missing_language_are_rejected() {
+        let text = MINIMAL.replace("refs = [\"r1\"]", "refs = [\"r2\"]");
+        let err = Profile::from_toml(&text, "t.toml").unwrap_err().to_string();
+        assert!(err.contains("unknown reference \"r2\""), "{err}");
+        let text = MINIMAL.replace(
+            "remedy = { ja = \"対策\", en = \"fix\" }",
+            "remedy = { ja = \"\", en = \"fix\" }",
+        );
+        let err = Profile::from_toml(&text, "t.toml").unwrap_err().to_string();
+        assert!(err.contains("remedy needs both ja and en"), "{err}");
+    }
+
+    #[test]
+    fn duplicate_check_ids_are_rejected() {
+        let check = &MINIMAL[MINIMAL.find("[[check]]").unwrap()..];
+        let text = format!("{MINIMAL}\n{check}");
+        let err = Profile::from_toml(&text, "t.toml").unwrap_err().to_string();
+        assert!(err.contains("defined twice"), "{err}");
+    }
+
+    #[test]
+    fn extending_profile_overrides_checks_by_id() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("base.toml"), MINIMAL).unwrap();
+        let child = r#"
+id = "child"
+version = "1"
+source = "test"
+title = { ja = "子", en = "child" }
+extends = ["base.toml"]
+
+[[check]]
+id = "rdp"
+kind = "service_exposed"
+services = ["rdp"]
+policy = "allowed"
+severity = "info"
+refs = ["r1"]
+title = { ja = "RDP", en = "RDP" }
+explanation = { ja = "説明", en = "why" }
+remedy = { ja = "対策", en = "fix" }
+"#;
+        let path = dir.path().join("child.toml");
+        std::fs::write(&path, child).unwrap();
+        let p = Profile::from_file(&path).unwrap();
+        assert_eq!(p.checks.len(), 1);
+        assert_eq!(p.checks[0].severity, Severity::Info);
+        assert!(p.references.contains_key("r1"));
+    }
+
+    #[test]
+    fn self_extending_profile_is_refused_not_looped() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("loop.toml");
+        let text = MINIMAL.replace(
+            "source = \"test\"",
+            "source = \"test\"\nextends = [\"loop.toml\"]",
+        );
+        std::fs::write(&path, text).unwrap();
+        let err = Profile::from_file(&path).unwrap_err().to_string();
+        assert!(err.contains("cycle"), "{err}");
+    }
+
+    #[test]
+    fn unknown_builtin_lists_the_available_ones() {
+        let err = Profile::resolve("no-such-profile").unwrap_err().to_string();
+        assert!(err.contains("mic-telework"), "{err}");
+    }
+}

@@ -1,0 +1,1075 @@
+//! The report model and its renderers.
+//!
+//! One model ([`Report`]: the scan, the profiles applied, the findings and a summary) and one pure
+//! renderer per format ([`render`]). Renderers never touch the network or the clock; the only
+//! impure step is [`Report::new`] reading the current time for `generated_at`.
+//!
+//! Server-supplied strings (banners, HTTP titles and headers, certificate names) are hostile input:
+//! every renderer passes them through [`terminal_safe`] (control and invisible formatting characters
+//! become visible escapes) and the Markdown renderer escapes Markdown syntax on top. The JSON
+//! document is described field by field in `docs/json-schema.md`.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::finding::{sort_findings, Confidence, Finding, Requirement, Severity};
+use crate::i18n::{Label, Lang, Localized};
+use crate::observation::{
+    PortState, ProbeStatus, Scan, ServiceObservation, Vantage, VantageChoice, SCHEMA_VERSION,
+};
+
+pub mod json;
+pub mod markdown;
+pub mod text;
+
+/// The whole JSON document written by `scan --format json`: observations, findings and a summary.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Report {
+    /// Always [`SCHEMA_VERSION`]; the same number as `scan.schema_version`.
+    pub schema_version: u32,
+    /// When the report was made (RFC 3339, UTC); the scan carries its own times.
+    pub generated_at: String,
+    /// The profiles the findings were evaluated against.
+    pub profiles: Vec<ProfileRef>,
+    pub scan: Scan,
+    /// Sorted with [`sort_findings`]: violations first, worst first.
+    pub findings: Vec<Finding>,
+    pub summary: Summary,
+}
+
+/// Which profile (and which version of it) the findings come from.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileRef {
+    pub id: String,
+    pub version: String,
+    pub title: Localized,
+}
+
+/// Violation counts, one per severity (all five always present in JSON).
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct SeverityCounts {
+    pub critical: usize,
+    pub high: usize,
+    pub medium: usize,
+    pub low: usize,
+    pub info: usize,
+}
+
+impl SeverityCounts {
+    pub fn get(&self, severity: Severity) -> usize {
+        match severity {
+            Severity::Critical => self.critical,
+            Severity::High => self.high,
+            Severity::Medium => self.medium,
+            Severity::Low => self.low,
+            Severity::Info => self.info,
+        }
+    }
+
+    fn slot(&mut self, severity: Severity) -> &mut usize {
+        match severity {
+            Severity::Critical => &mut self.critical,
+            Severity::High => &mut self.high,
+            Severity::Medium => &mut self.medium,
+            Severity::Low => &mut self.low,
+            Severity::Info => &mut self.info,
+        }
+    }
+
+    pub fn total(&self) -> usize {
+        Severity::ALL.iter().map(|s| self.get(*s)).sum()
+    }
+}
+
+/// Counts a reader wants first. Derived from `scan` and `findings`; recomputed by [`Summary::of`].
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Summary {
+    /// Targets as the user gave them (a name, an address or a CIDR block).
+    pub targets: usize,
+    /// Addresses audited, over all targets.
+    pub hosts: usize,
+    /// Ports seen open, over all hosts.
+    pub open_ports: usize,
+    /// Findings with status `violation`, by severity.
+    pub violations_by_severity: SeverityCounts,
+    /// Findings with status `not_tested`.
+    pub not_tested: usize,
+    /// Targets that could not be (fully) tested: name not resolved, or a host's time or connection
+    /// budget ran out (see `TargetObservation::untested_reason`).
+    pub untested_targets: usize,
+}
+
+impl Summary {
+    pub fn of(scan: &Scan, findings: &[Finding]) -> Summary {
+        let mut summary = Summary {
+            targets: scan.targets.len(),
+            ..Summary::default()
+        };
+        for target in &scan.targets {
+            summary.hosts += target.hosts.len();
+            summary.open_ports += target
+                .hosts
+                .iter()
+                .flat_map(|h| &h.ports)
+                .filter(|p| p.state == PortState::Open)
+                .count();
+            if target.untested_reason().is_some() {
+                summary.untested_targets += 1;
+            }
+        }
+        for finding in findings {
+            if finding.is_violation() {
+                *summary.violations_by_severity.slot(finding.severity) += 1;
+            } else {
+                summary.not_tested += 1;
+            }
+        }
+        summary
+    }
+
+    pub fn violations(&self) -> usize {
+        self.violations_by_severity.total()
+    }
+}
+
+impl Report {
+    /// Builds the report: sorts the findings and computes the summary; `generated_at` is now.
+    pub fn new(scan: Scan, profiles: Vec<ProfileRef>, findings: Vec<Finding>) -> Report {
+        let now = time::OffsetDateTime::now_utc();
+        let now = now.replace_nanosecond(0).unwrap_or(now);
+        let generated_at = now
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_else(|_| now.unix_timestamp().to_string());
+        Report::generated_at(scan, profiles, findings, generated_at)
+    }
+
+    /// As [`Report::new`], with a given `generated_at` (RFC 3339): reproducible output for tests.
+    pub fn generated_at(
+        scan: Scan,
+        profiles: Vec<ProfileRef>,
+        mut findings: Vec<Finding>,
+        generated_at: String,
+    ) -> Report {
+        sort_findings(&mut findings);
+        let summary = Summary::of(&scan, &findings);
+        Report {
+            schema_version: SCHEMA_VERSION,
+            generated_at,
+            profiles,
+            scan,
+            findings,
+            summary,
+        }
+    }
+}
+
+/// Why a saved document could not be read. The CLI prefixes the file name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReportReadError {
+    /// Bad JSON, or JSON that does not match the schema (missing field, wrong type, unknown field).
+    #[error("line {line}, column {column}: {message}")]
+    Json {
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    /// The document is valid JSON but not an object.
+    #[error("not an edgeaudit report or scan: expected a JSON object, found {found}")]
+    NotAnObject { found: &'static str },
+    /// A `schema_version` this build does not read.
+    #[error(
+        "unsupported {field} {found}: this edgeaudit ({tool_version}) reads schema_version {supported} only{hint}",
+        tool_version = env!("CARGO_PKG_VERSION"),
+        hint = version_hint(.newer)
+    )]
+    UnsupportedVersion {
+        /// `schema_version`, or `scan.schema_version` inside a report.
+        field: &'static str,
+        /// The value found, as JSON text.
+        found: String,
+        supported: u32,
+        newer: bool,
+    },
+}
+
+fn version_hint(newer: &bool) -> &'static str {
+    if *newer {
+        " (the document was written by a newer edgeaudit; upgrade to read it)"
+    } else {
+        ""
+    }
+}
+
+impl From<serde_json::Error> for ReportReadError {
+    fn from(err: serde_json::Error) -> Self {
+        let (line, column) = (err.line(), err.column());
+        let full = err.to_string();
+        let suffix = format!(" at line {line} column {column}");
+        let message = full.strip_suffix(&suffix).unwrap_or(&full).to_string();
+        ReportReadError::Json {
+            line,
+            column,
+            message,
+        }
+    }
+}
+
+/// Reads a saved document: a [`Report`] (its `scan` is returned) or a bare [`Scan`].
+///
+/// The `schema_version` is checked before the body, so a document from a newer edgeaudit gets a
+/// message naming both versions rather than an "unknown field" error. Of a report only the scan is
+/// read: its findings and summary are recomputed from it, whatever profiles are applied now.
+pub fn read_report_or_scan(text: &str) -> Result<Scan, ReportReadError> {
+    if check_header(text)? {
+        Ok(serde_json::from_str::<SavedReport>(text)?.scan)
+    } else {
+        Ok(serde_json::from_str::<Scan>(text)?)
+    }
+}
+
+/// A [`Report`] as [`read_report_or_scan`] reads it: the scan strictly, the rest skipped.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SavedReport {
+    #[serde(rename = "schema_version")]
+    _schema_version: u32,
+    #[serde(rename = "generated_at", default)]
+    _generated_at: Option<serde::de::IgnoredAny>,
+    #[serde(rename = "profiles", default)]
+    _profiles: Option<serde::de::IgnoredAny>,
+    scan: Scan,
+    #[serde(rename = "findings", default)]
+    _findings: Option<serde::de::IgnoredAny>,
+    #[serde(rename = "summary", default)]
+    _summary: Option<serde::de::IgnoredAny>,
+}
+
+/// Checks the document is an object with a supported `schema_version` (and, for a report, a
+/// supported `scan.schema_version`). Returns whether it is a report (it has a `scan` member). A missing `schema_version`
+/// is left for the typed parse to report, with its line and column.
+fn check_header(text: &str) -> Result<bool, ReportReadError> {
+    let value: serde_json::Value = serde_json::from_str(text)?;
+    let object = value.as_object().ok_or(ReportReadError::NotAnObject {
+        found: json_kind(&value),
+    })?;
+    check_version("schema_version", object.get("schema_version"))?;
+    let is_report = object.contains_key("scan");
+    if let Some(scan) = object.get("scan").and_then(|s| s.as_object()) {
+        check_version("scan.schema_version", scan.get("schema_version"))?;
+    }
+    Ok(is_report)
+}
+
+fn check_version(
+    field: &'static str,
+    value: Option<&serde_json::Value>,
+) -> Result<(), ReportReadError> {
+    let Some(value) = value else { return Ok(()) };
+    if value.as_u64() == Some(u64::from(SCHEMA_VERSION)) {
+        return Ok(());
+    }
+    Err(ReportReadError::UnsupportedVersion {
+        field,
+        found: value.to_string(),
+        supported: SCHEMA_VERSION,
+        newer: value
+            .as_u64()
+            .is_some_and(|v| v > u64::from(SCHEMA_VERSION)),
+    })
+}
+
+fn json_kind(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Terminal text (optionally coloured).
+    Text,
+    /// The whole [`Report`] as pretty JSON (the documented schema).
+    Json,
+    /// Markdown (GitHub flavoured tables).
+    Markdown,
+}
+
+impl Format {
+    pub const ALL: [Format; 3] = [Format::Text, Format::Json, Format::Markdown];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Text => "text",
+            Format::Json => "json",
+            Format::Markdown => "markdown",
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Format {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "text" => Ok(Format::Text),
+            "json" => Ok(Format::Json),
+            "markdown" | "md" => Ok(Format::Markdown),
+            other => Err(format!(
+                "unknown format {other:?} (expected text, json or markdown)"
+            )),
+        }
+    }
+}
+
+/// Renders the report. `lang` and `colour` do not affect JSON; `colour` only affects text.
+pub fn render(report: &Report, format: Format, lang: Lang, colour: bool) -> String {
+    match format {
+        Format::Text => text::render(report, lang, colour),
+        Format::Json => json::render(report),
+        Format::Markdown => markdown::render(report, lang),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers shared by the text and Markdown renderers.
+
+/// Makes a string safe to print: control characters (C0, DEL, C1) become `\xNN`, and invisible
+/// formatting characters that can reorder or hide text (bidi overrides, zero-width characters,
+/// line separators) become `\u{NNNN}`. Everything else, including Japanese text, is kept.
+pub fn terminal_safe(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        push_safe(&mut out, c);
+    }
+    out
+}
+
+fn push_safe(out: &mut String, c: char) {
+    if c.is_control() {
+        out.push_str(&format!("\\x{:02x}", c as u32));
+    } else if is_invisible_format(c) {
+        out.push_str(&format!("\\u{{{:04x}}}", c as u32));
+    } else {
+        out.push(c);
+    }
+}
+
+/// As [`terminal_safe`], for multi-line texts from profiles: keeps line breaks (`\r\n` and `\r`
+/// become `\n`) and turns tabs into spaces.
+fn terminal_safe_lines(s: &str) -> String {
+    let normalised = s.replace("\r\n", "\n").replace('\r', "\n");
+    let mut out = String::with_capacity(normalised.len());
+    for c in normalised.chars() {
+        match c {
+            '\n' => out.push('\n'),
+            '\t' => out.push(' '),
+            c => push_safe(&mut out, c),
+        }
+    }
+    out
+}
+
+fn is_invisible_format(c: char) -> bool {
+    matches!(c,
+        '\u{061c}' | '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2060}'..='\u{2064}'
+        | '\u{2066}'..='\u{2069}' | '\u{206a}'..='\u{206f}' | '\u{feff}' | '\u{fff9}'..='\u{fffb}')
+}
+
+/// Columns a string takes in a terminal: East Asian wide and full-width characters count 2,
+/// combining marks and zero-width characters 0, everything else 1.
+pub fn display_width(s: &str) -> usize {
+    s.chars().map(char_width).sum()
+}
+
+fn char_width(c: char) -> usize {
+    let cp = c as u32;
+    let zero = matches!(cp,
+        0x0300..=0x036f | 0x0483..=0x0489 | 0x0591..=0x05bd | 0x0610..=0x061a | 0x064b..=0x065f
+        | 0x200b..=0x200f | 0x2028..=0x202e | 0x2060..=0x206f | 0x20d0..=0x20ff | 0x3099..=0x309a
+        | 0xfe00..=0xfe0f | 0xfe20..=0xfe2f | 0xfeff | 0xe0100..=0xe01ef);
+    if zero || c.is_control() {
+        return 0;
+    }
+    let wide = matches!(cp,
+        0x1100..=0x115f | 0x231a..=0x231b | 0x2329..=0x232a | 0x23e9..=0x23ec | 0x25fd..=0x25fe
+        | 0x2614..=0x2615 | 0x2648..=0x2653 | 0x26a1 | 0x26aa..=0x26ab | 0x26bd..=0x26be
+        | 0x26c4..=0x26c5 | 0x26ce | 0x26d4 | 0x26ea | 0x26f2..=0x26f5 | 0x26fa | 0x26fd | 0x2705
+        | 0x270a..=0x270b | 0x2728 | 0x274c | 0x2753..=0x2755 | 0x2757 | 0x2795..=0x2797 | 0x27b0
+        | 0x27bf | 0x2b1b..=0x2b1c | 0x2b50 | 0x2b55 | 0x2e80..=0x303e | 0x3041..=0x3247
+        | 0x3250..=0x4dbf | 0x4e00..=0xa4cf | 0xa960..=0xa97f | 0xac00..=0xd7a3 | 0xf900..=0xfaff
+        | 0xfe10..=0xfe19 | 0xfe30..=0xfe6f | 0xff00..=0xff60 | 0xffe0..=0xffe6 | 0x16fe0..=0x18cff
+        | 0x1b000..=0x1b2ff | 0x1f004 | 0x1f0cf | 0x1f18e | 0x1f191..=0x1f19a | 0x1f200..=0x1f251
+        | 0x1f300..=0x1f64f | 0x1f680..=0x1f6ff | 0x1f7e0..=0x1f7eb | 0x1f900..=0x1f9ff
+        | 0x1fa70..=0x1faff | 0x20000..=0x2fffd | 0x30000..=0x3fffd);
+    if wide {
+        2
+    } else {
+        1
+    }
+}
+
+/// Cuts a string to at most `max` characters, marking the cut with `…`.
+fn truncate(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+fn severity_label(severity: Severity) -> Label {
+    match severity {
+        Severity::Critical => Label::SeverityCritical,
+        Severity::High => Label::SeverityHigh,
+        Severity::Medium => Label::SeverityMedium,
+        Severity::Low => Label::SeverityLow,
+        Severity::Info => Label::SeverityInfo,
+    }
+}
+
+fn confidence_label(confidence: Confidence) -> Label {
+    match confidence {
+        Confidence::Certain => Label::ConfidenceCertain,
+        Confidence::Firm => Label::ConfidenceFirm,
+        Confidence::Tentative => Label::ConfidenceTentative,
+    }
+}
+
+fn requirement_label(requirement: Requirement) -> Label {
+    match requirement {
+        Requirement::Mandatory => Label::RequirementMandatory,
+        Requirement::Recommended => Label::RequirementRecommended,
+    }
+}
+
+fn vantage_label(vantage: Vantage) -> Label {
+    match vantage {
+        Vantage::Outside => Label::VantageOutside,
+        Vantage::Inside => Label::VantageInside,
+    }
+}
+
+fn vantage_choice_label(choice: VantageChoice) -> Label {
+    match choice {
+        VantageChoice::Auto => Label::VantageAuto,
+        VantageChoice::Outside => Label::VantageOutside,
+        VantageChoice::Inside => Label::VantageInside,
+    }
+}
+
+fn probe_status_name(status: ProbeStatus) -> &'static str {
+    match status {
+        ProbeStatus::Success => "success",
+        ProbeStatus::Unrecognised => "unrecognised",
+        ProbeStatus::Timeout => "timeout",
+        ProbeStatus::ConnectionClosed => "connection_closed",
+        ProbeStatus::ProtocolError => "protocol_error",
+        ProbeStatus::BudgetExhausted => "budget_exhausted",
+    }
+}
+
+/// How many addresses the summary lists per vantage before cutting to a count.
+const VANTAGE_ADDRESSES_SHOWN: usize = 6;
+
+/// The vantage line of the summary: what was requested, then the addresses under each applied
+/// vantage. Plain text, already [`terminal_safe`] (addresses are typed).
+fn vantage_summary(scan: &Scan, lang: Lang) -> String {
+    let mut parts = vec![format!(
+        "{} ({})",
+        vantage_choice_label(scan.vantage_requested).text(lang),
+        Label::Requested.text(lang)
+    )];
+    for vantage in [Vantage::Outside, Vantage::Inside] {
+        let addresses: Vec<String> = scan
+            .targets
+            .iter()
+            .flat_map(|t| &t.hosts)
+            .filter(|h| h.vantage == vantage)
+            .map(|h| h.address.to_string())
+            .collect();
+        if addresses.is_empty() {
+            continue;
+        }
+        let mut shown = addresses
+            .iter()
+            .take(VANTAGE_ADDRESSES_SHOWN)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ");
+        if addresses.len() > VANTAGE_ADDRESSES_SHOWN {
+            shown.push_str(&format!(
+                ", … (+{})",
+                addresses.len() - VANTAGE_ADDRESSES_SHOWN
+            ));
+        }
+        parts.push(format!("{}: {shown}", vantage_label(vantage).text(lang)));
+    }
+    parts.join("; ")
+}
+
+/// A profile as one line: `id version — title`. Already [`terminal_safe`].
+fn profile_line(profile: &ProfileRef, lang: Lang) -> String {
+    terminal_safe(&format!(
+        "{} {} — {}",
+        profile.id,
+        profile.version,
+        profile.title.get(lang)
+    ))
+}
+
+/// Longest server-supplied string kept in a one-line evidence summary.
+const EVIDENCE_FIELD_MAX: usize = 80;
+
+/// A short, one-line summary of what identification saw on a port, safe to print
+/// (every server-supplied part went through [`terminal_safe`] and is bounded).
+fn evidence(service: &ServiceObservation, lang: Lang) -> String {
+    let safe = |s: &str| truncate(&terminal_safe(s), EVIDENCE_FIELD_MAX);
+    let mut parts: Vec<String> = Vec::new();
+    if service.status != ProbeStatus::Success {
+        parts.push(format!(
+            "{}: {}",
+            Label::ProbeResult.text(lang),
+            probe_status_name(service.status)
+        ));
+    }
+    if let Some(ssh) = &service.ssh {
+        let mut s = format!(
+            "SSH-{}-{}",
+            safe(&ssh.protocol_version),
+            safe(&ssh.software)
+        );
+        if let Some(comments) = &ssh.comments {
+            s.push(' ');
+            s.push_str(&safe(comments));
+        }
+        parts.push(s);
+    }
+    if let Some(http) = &service.http {
+        let mut s = format!("HTTP {}", http.status_code);
+        if let Some(server) = &http.server {
+            s.push_str(&format!(", Server: {}", safe(server)));
+        }
+        if let Some(title) = &http.title {
+            s.push_str(&format!(
+                ", {} \"{}\"",
+                Label::HttpTitle.text(lang),
+                safe(title)
+            ));
+        }
+        if let Some(auth) = &http.www_authenticate {
+            s.push_str(&format!(", WWW-Authenticate: {}", safe(auth)));
+        }
+        if let Some(location) = &http.location {
+            s.push_str(&format!(", Location: {}", safe(location)));
+        }
+        parts.push(s);
+    }
+    if let Some(tls) = &service.tls {
+        let mut s = match (&tls.version, &tls.handshake_error) {
+            (Some(version), _) => safe(version),
+            (None, Some(error)) => format!("TLS: {}", safe(error)),
+            (None, None) => "TLS".to_string(),
+        };
+        if let Some(cert) = &tls.certificate {
+            s.push_str(&format!(
+                ", {} {}, {} {}",
+                Label::Certificate.text(lang),
+                safe(&cert.subject),
+                Label::Expires.text(lang),
+                safe(&cert.not_after)
+            ));
+            if cert.self_signed {
+                s.push_str(&format!(" ({})", Label::SelfSigned.text(lang)));
+            }
+        }
+        parts.push(s);
+    }
+    if let Some(rdp) = &service.rdp {
+        parts.push(format!("RDP {}", safe(&rdp.response)));
+    }
+    if let Some(vnc) = &service.vnc {
+        parts.push(safe(&vnc.protocol_version));
+    }
+    let structured = service.ssh.is_some()
+        || service.http.is_some()
+        || service.tls.is_some()
+        || service.rdp.is_some()
+        || service.vnc.is_some();
+    if !structured {
+        if let Some(banner) = &service.banner {
+            parts.push(format!("\"{}\"", safe(&banner.escaped)));
+        }
+    }
+    parts.join("; ")
+}
+
+/// The service column: its name, marked when only the port number suggested it.
+fn service_name(service: Option<&ServiceObservation>, lang: Lang) -> String {
+    match service {
+        None => "?".to_string(),
+        Some(s) => match s.method {
+            crate::observation::IdentificationMethod::Protocol => s.kind.name().to_string(),
+            crate::observation::IdentificationMethod::PortNumber => {
+                format!("{}? ({})", s.kind.name(), Label::GuessedFromPort.text(lang))
+            }
+        },
+    }
+}
+
+/// `closed 10, filtered 3, not tested 1` for the ports of a host that were not open.
+fn other_ports_line(ports: &[crate::observation::PortObservation], lang: Lang) -> Option<String> {
+    let count = |f: fn(&PortState) -> bool| ports.iter().filter(|p| f(&p.state)).count();
+    let closed = count(|s| matches!(s, PortState::Closed));
+    let filtered = count(|s| matches!(s, PortState::Filtered { .. }));
+    let not_tested = count(|s| matches!(s, PortState::NotTested { .. }));
+    let parts: Vec<String> = [
+        (Label::PortClosed, closed),
+        (Label::PortFiltered, filtered),
+        (Label::NotTested, not_tested),
+    ]
+    .into_iter()
+    .filter(|(_, n)| *n > 0)
+    .map(|(label, n)| format!("{} {n}", label.text(lang)))
+    .collect();
+    (!parts.is_empty()).then(|| parts.join(", "))
+}
+
+#[cfg(test)]
+pub(crate) mod fixtures {
+    //! A small hand-built scan and findings, shared by the renderer tests.
+
+    use super::*;
+    use crate::finding::{FindingStatus, Location, Reference};
+    use crate::observation::*;
+
+    pub const HOSTILE_TITLE: &str = "Login\u{1b}[2J\u{1b}]0;pwned\u{7} | VPN\u{202e}gpj.exe";
+
+    fn port(port: u16, state: PortState, service: Option<ServiceObservation>) -> PortObservation {
+        PortObservation {
+            port,
+            transport: Transport::Tcp,
+            state,
+            connect_ms: Some(12),
+            service,
+        }
+    }
+
+    fn ssh() -> ServiceObservation {
+        ServiceObservation {
+            kind: ServiceKind::Ssh,
+            banner: Some(Bytes::from_wire(
+                b"SSH-2.0-OpenSSH_9.6p1 Ubuntu-3ubuntu13\r\n",
+            )),
+            ssh: Some(SshIdentification {
+                protocol_version: "2.0".into(),
+                software: "OpenSSH_9.6p1".into(),
+                comments: Some("Ubuntu-3ubuntu13".into()),
+            }),
+            ..ServiceObservation::unknown(ProbeStatus::Success)
+        }
+    }
+
+    fn https(title: &str, server: &str) -> ServiceObservation {
+        ServiceObservation {
+            kind: ServiceKind::Https,
+            http: Some(HttpIdentification {
+                status_code: 200,
+                server: Some(server.into()),
+                title: Some(title.into()),
+                www_authenticate: None,
+                location: None,
+            }),
+            tls: Some(TlsIdentification {
+                version: Some("TLSv1.3".into()),
+                cipher_suite: Some("TLS13_AES_256_GCM_SHA384".into()),
+                alpn: Some("http/1.1".into()),
+                handshake_error: None,
+                certificate: Some(CertificateSummary {
+                    subject: "CN=vpn.example.jp".into(),
+                    issuer: "C=US, O=Let's Encrypt, CN=R11".into(),
+                    self_signed: false,
+                    not_before: "2025-11-01T00:00:00Z".into(),
+                    not_after: "2026-01-30T00:00:00Z".into(),
+                    dns_names: vec!["vpn.example.jp".into()],
+                    signature_algorithm: "sha256WithRSAEncryption".into(),
+                    key_type: "RSA".into(),
+                    key_bits: Some(2048),
+                }),
+            }),
+            ..ServiceObservation::unknown(ProbeStatus::Success)
+        }
+    }
+
+    fn rdp() -> ServiceObservation {
+        ServiceObservation {
+            kind: ServiceKind::Rdp,
+            rdp: Some(RdpIdentification {
+                requested_protocols: vec!["PROTOCOL_SSL".into(), "PROTOCOL_HYBRID".into()],
+                response: "selected:PROTOCOL_HYBRID".into(),
+            }),
+            ..ServiceObservation::unknown(ProbeStatus::Success)
+        }
+    }
+
+    pub fn scan() -> Scan {
+        Scan {
+            schema_version: SCHEMA_VERSION,
+            tool: ToolInfo {
+                name: "edgeaudit".into(),
+                version: "0.1.0".into(),
+            },
+            started_at: "2025-11-27T07:00:00Z".into(),
+            finished_at: "2025-11-27T07:01:30Z".into(),
+            vantage_requested: VantageChoice::Auto,
+            settings: ScanSettings {
+                ports: vec![22, 80, 443, 3389],
+                connect_timeout_ms: 3000,
+                target_timeout_ms: 60000,
+                concurrency: 64,
+                per_host_concurrency: 4,
+                per_host_connection_budget: 256,
+                resolver: "system".into(),
+            },
+            targets: vec![
+                TargetObservation {
+                    input: "vpn.example.jp".into(),
+                    resolution: Resolution::Resolved {
+                        name: "vpn.example.jp".into(),
+                        resolver: "system".into(),
+                        ipv4: vec!["203.0.113.10".parse().unwrap()],
+                        ipv6: vec!["2001:db8::10".parse().unwrap()],
+                    },
+                    hosts: vec![
+                        HostObservation {
+                            address: "203.0.113.10".parse().unwrap(),
+                            vantage: Vantage::Outside,
+                            ports: vec![
+                                port(22, PortState::Open, Some(ssh())),
+                                port(80, PortState::Closed, None),
+                                port(
+                                    443,
+                                    PortState::Open,
+                                    Some(https(HOSTILE_TITLE, "nginx|1.25")),
+                                ),
+                                port(3389, PortState::Open, Some(rdp())),
+                            ],
+                            incomplete: None,
+                        },
+                        HostObservation {
+                            address: "2001:db8::10".parse().unwrap(),
+                            vantage: Vantage::Outside,
+                            ports: vec![
+                                port(22, PortState::Open, Some(ssh())),
+                                port(
+                                    80,
+                                    PortState::Filtered {
+                                        reason: "timeout".into(),
+                                    },
+                                    None,
+                                ),
+                                port(
+                                    443,
+                                    PortState::Open,
+                                    Some(https("ログイン | 社内ポータル", "Apache")),
+                                ),
+                                port(
+                                    3389,
+                                    PortState::Filtered {
+                                        reason: "timeout".into(),
+                                    },
+                                    None,
+                                ),
+                            ],
+                            incomplete: None,
+                        },
+                    ],
+                },
+                TargetObservation {
+                    input: "old.example.jp".into(),
+                    resolution: Resolution::Failed {
+                        name: "old.example.jp".into(),
+                        resolver: "system".into(),
+                        reason: "NXDOMAIN".into(),
+                    },
+                    hosts: vec![],
+                },
+            ],
+        }
+    }
+
+    fn mic_reference() -> Reference {
+        Reference {
+            id: "mic-telework-5".into(),
+            document: Localized::new(
+                "総務省 テレワークセキュリティガイドライン 第5版",
+                "MIC Telework Security Guideline, 5th edition",
+            ),
+            theme: Some(Localized::new(
+                "アクセス制御・認可",
+                "Access control and authorisation",
+            )),
+            item: None,
+            url: Some("https://www.soumu.go.jp/main_sosiki/cybersecurity/telework/".into()),
+        }
+    }
+
+    pub fn findings() -> Vec<Finding> {
+        vec![
+            Finding {
+                id: "mic-telework/tls-certificate".into(),
+                profile: "mic-telework".into(),
+                rule: "tls-certificate".into(),
+                status: FindingStatus::NotTested {
+                    reason: "name did not resolve (NXDOMAIN)".into(),
+                },
+                severity: Severity::Medium,
+                requirement: Requirement::Recommended,
+                confidence: Confidence::Firm,
+                location: Location {
+                    target: "old.example.jp".into(),
+                    address: None,
+                    port: None,
+                    service: None,
+                },
+                expected: "a valid certificate".into(),
+                actual: "not tested".into(),
+                references: vec![Reference {
+                    id: "org-policy".into(),
+                    document: Localized::new("社内情報セキュリティ規程", "Internal security policy"),
+                    theme: None,
+                    item: Some("4.2".into()),
+                    url: None,
+                }],
+                title: Localized::new("サーバ証明書を確認できません", "The server certificate could not be checked"),
+                explanation: Localized::new(
+                    "名前解決できないため、証明書を検査できませんでした。",
+                    "The name did not resolve, so the certificate could not be checked.",
+                ),
+                remedy: Localized::new(
+                    "DNS の設定を確認し、再診断してください。",
+                    "Check the DNS records and scan again.",
+                ),
+            },
+            Finding {
+                id: "mic-telework/rdp-exposed".into(),
+                profile: "mic-telework".into(),
+                rule: "rdp-exposed".into(),
+                status: FindingStatus::Violation,
+                severity: Severity::High,
+                requirement: Requirement::Mandatory,
+                confidence: Confidence::Certain,
+                location: Location {
+                    target: "vpn.example.jp".into(),
+                    address: Some("203.0.113.10".parse().unwrap()),
+                    port: Some(3389),
+                    service: Some("rdp".into()),
+                },
+                expected: "rdp not reachable from outside".into(),
+                actual: "rdp open on 3389/tcp (selected:PROTOCOL_HYBRID)".into(),
+                references: vec![mic_reference()],
+                title: Localized::new(
+                    "リモートデスクトップ(RDP)がインターネットから直接到達可能です",
+                    "Remote Desktop (RDP) is reachable directly from the internet",
+                ),
+                explanation: Localized::new(
+                    "RDP はパスワード総当たりや脆弱性攻撃の標的です。\nインターネットに直接公開しないでください。",
+                    "RDP is a constant target of password guessing and exploits.\nDo not expose it to the internet.",
+                ),
+                remedy: Localized::new(
+                    "VPN の内側からのみ接続できるようにしてください。",
+                    "Allow RDP only from inside the VPN.",
+                ),
+            },
+        ]
+    }
+
+    pub fn profiles() -> Vec<ProfileRef> {
+        vec![ProfileRef {
+            id: "mic-telework".into(),
+            version: "5.0".into(),
+            title: Localized::new(
+                "総務省 テレワークセキュリティガイドライン",
+                "MIC telework security guideline",
+            ),
+        }]
+    }
+
+    pub fn report() -> Report {
+        Report::generated_at(
+            scan(),
+            profiles(),
+            findings(),
+            "2025-11-27T07:01:31Z".into(),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn new_sorts_findings_and_counts() {
+        let report = fixtures::report();
+        assert_eq!(report.schema_version, SCHEMA_VERSION);
+        assert_eq!(
+            report.findings[0].id, "mic-telework/rdp-exposed",
+            "violations first"
+        );
+        let s = report.summary;
+        assert_eq!((s.targets, s.hosts, s.open_ports), (2, 2, 5));
+        assert_eq!(s.violations_by_severity.high, 1);
+        assert_eq!(s.violations(), 1);
+        assert_eq!(s.not_tested, 1);
+        assert_eq!(s.untested_targets, 1);
+    }
+
+    #[test]
+    fn new_stamps_an_rfc3339_time() {
+        let report = Report::new(fixtures::scan(), vec![], vec![]);
+        assert!(
+            report.generated_at.ends_with('Z'),
+            "{}",
+            report.generated_at
+        );
+        assert_eq!(report.generated_at.len(), "2025-11-27T07:01:31Z".len());
+    }
+
+    #[test]
+    fn json_report_round_trips_to_its_scan() {
+        let report = fixtures::report();
+        let json = render(&report, Format::Json, Lang::En, false);
+        assert_eq!(read_report_or_scan(&json).unwrap(), fixtures::scan());
+    }
+
+    #[test]
+    fn report_members_other_than_the_scan_are_checked_by_name_only() {
+        let mut report = serde_json::to_value(fixtures::report()).unwrap();
+        report["findings"] = serde_json::json!([{"anything": true}]);
+        assert_eq!(
+            read_report_or_scan(&report.to_string()).unwrap(),
+            fixtures::scan()
+        );
+        report["extra"] = true.into();
+        let message = read_report_or_scan(&report.to_string())
+            .unwrap_err()
+            .to_string();
+        assert!(message.contains("unknown field `extra`"), "{message}");
+    }
+
+    #[test]
+    fn bare_scan_is_accepted() {
+        let json = serde_json::to_string_pretty(&fixtures::scan()).unwrap();
+        assert_eq!(read_report_or_scan(&json).unwrap(), fixtures::scan());
+    }
+
+    #[test]
+    fn newer_schema_version_is_rejected_naming_both_versions() {
+        let mut scan = serde_json::to_value(fixtures::scan()).unwrap();
+        scan["schema_version"] = 2.into();
+        scan["future_field"] = true.into();
+        let err = read_report_or_scan(&scan.to_string()).unwrap_err();
+        let message = err.to_string();
+        assert!(matches!(
+            err,
+            ReportReadError::UnsupportedVersion { newer: true, .. }
+        ));
+        assert!(message.contains("schema_version 2"), "{message}");
+        assert!(message.contains("reads schema_version 1"), "{message}");
+        assert!(message.contains("newer edgeaudit"), "{message}");
+    }
+
+    #[test]
+    fn unknown_schema_version_inside_a_report_is_rejected() {
+        let mut report = serde_json::to_value(fixtures::report()).unwrap();
+        report["scan"]["schema_version"] = "one".into();
+        let message = read_report_or_scan(&report.to_string())
+            .unwrap_err()
+            .to_string();
+        assert!(message.contains("scan.schema_version \"one\""), "{message}");
+        assert!(!message.contains("newer"), "{message}");
+    }
+
+    #[test]
+    fn malformed_json_error_names_line_and_column() {
+        let text = "{\n  \"schema_version\": 1,\n  \"tool\": {\n}";
+        let err = read_report_or_scan(text).unwrap_err();
+        let ReportReadError::Json { line, .. } = err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(line, 4);
+        assert!(err.to_string().starts_with("line 4, column "), "{err}");
+    }
+
+    #[test]
+    fn schema_mismatch_error_names_line_column_and_field() {
+        let mut scan = serde_json::to_value(fixtures::scan()).unwrap();
+        scan.as_object_mut().unwrap().remove("finished_at");
+        let text = serde_json::to_string_pretty(&scan).unwrap();
+        let message = read_report_or_scan(&text).unwrap_err().to_string();
+        assert!(message.starts_with("line "), "{message}");
+        assert!(message.contains("missing field `finished_at`"), "{message}");
+        assert!(
+            !message.contains(" at line "),
+            "position given once: {message}"
+        );
+    }
+
+    #[test]
+    fn non_object_documents_are_rejected() {
+        let message = read_report_or_scan("[1, 2]").unwrap_err().to_string();
+        assert!(message.contains("found an array"), "{message}");
+    }
+
+    #[test]
+    fn formats_parse_and_print() {
+        for format in Format::ALL {
+            assert_eq!(format.name().parse::<Format>().unwrap(), format);
+        }
+        assert_eq!("md".parse::<Format>().unwrap(), Format::Markdown);
+        assert!("html".parse::<Format>().is_err());
+    }
+
+    #[test]
+    fn terminal_safe_escapes_controls_and_bidi_but_keeps_japanese() {
+        assert_eq!(terminal_safe("a\u{1b}[31mb\u{7}"), "a\\x1b[31mb\\x07");
+        assert_eq!(terminal_safe("x\u{9b}y"), "x\\x9by");
+        assert_eq!(terminal_safe("ab\u{202e}cd"), "ab\\u{202e}cd");
+        assert_eq!(terminal_safe("ログイン"), "ログイン");
+        assert_eq!(terminal_safe_lines("a\r\nb\tc\u{1b}"), "a\nb c\\x1b");
+    }
+
+    #[test]
+    fn display_width_counts_wide_characters_twice() {
+        assert_eq!(display_width("abc"), 3);
+        assert_eq!(display_width("ログイン"), 8);
+        assert_eq!(display_width("社内ポータル"), 12);
+        assert_eq!(display_width("ＡＢ"), 4);
+        assert_eq!(display_width("ｶﾀｶﾅ"), 4, "half-width katakana is narrow");
+        assert_eq!(display_width("e\u{301}"), 1);
+    }
+
+    #[test]
+    fn truncate_marks_the_cut() {
+        assert_eq!(truncate("abcdef", 4), "abc…");
+        assert_eq!(truncate("abc", 4), "abc");
+    }
+}
