@@ -20,6 +20,8 @@ lab_binaries=(
   "/usr/sbin/nginx nginx-light"
   "/usr/sbin/dnsmasq dnsmasq-base"
   "/usr/bin/openssl openssl"
+  "/usr/sbin/nft nftables"
+  "/usr/sbin/ip iproute2"
 )
 
 missing_packages() {
@@ -41,7 +43,7 @@ restore_policy() {
   fi
 }
 
-step "lab servers (sshd, nginx, dnsmasq, openssl)"
+step "lab servers and tools (sshd, nginx, dnsmasq, openssl, nftables, iproute2)"
 mapfile -t missing < <(missing_packages)
 if [ "${#missing[@]}" -eq 0 ]; then
   echo "all present"
