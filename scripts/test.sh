@@ -4,7 +4,7 @@
 # 1. Makes sure the servers the end-to-end tests start on loopback are installed (OpenSSH's sshd,
 #    nginx, dnsmasq, openssl); as root it installs the missing ones from Debian's packages without
 #    letting their post-install scripts start system daemons.
-# 2. cargo fmt --check, 3. cargo clippy -D warnings, 4. cargo test --all-targets.
+# 2. cargo fmt --check, 3. cargo clippy -D warnings, 4. the fuzz targets build, 5. cargo test --all-targets.
 #
 # The end-to-end tests start and stop their own servers (tests/harness/mod.rs); nothing here
 # starts a service. They only ever talk to 127.0.0.0/8 and ::1.
@@ -79,6 +79,9 @@ cargo fmt --all -- --check
 
 step "cargo clippy --all-targets -- -D warnings"
 cargo clippy --all-targets -- -D warnings
+
+step "fuzz targets build (cargo check --manifest-path fuzz/Cargo.toml)"
+cargo check --manifest-path fuzz/Cargo.toml --bins
 
 step "cargo test --all-targets"
 cargo test --all-targets

@@ -4,10 +4,10 @@
 //!
 //! 1. **Banner wait** on the connection the connect scan already opened. Server-first protocols
 //!    (SSH, VNC, telnet, FTP, SMTP) speak now. The wait is the full `exchange_timeout` on ports
-//!    where a server-first protocol is expected or nothing is known (any port not in the tables
-//!    below), and `min(exchange_timeout, 1.5 s)` ([`SHORT_BANNER_WAIT`]) on ports whose usual
-//!    service is client-first (HTTP, TLS, RDP, SMB, MSRPC…), where waiting only delays the real
-//!    probe. A banner that arrives is classified ([`classify_answer`]); if it is not recognised
+//!    where a server-first protocol is expected, and `min(exchange_timeout, 1.5 s)`
+//!    ([`SHORT_BANNER_WAIT`]) on every other port (client-first services such as HTTP, TLS, RDP,
+//!    SMB, MSRPC, and ports not in the tables below), where waiting only delays the real probe;
+//!    a slower banner is still read as the answer to the first client-first step. A banner that arrives is classified ([`classify_answer`]); if it is not recognised
 //!    the port is `Unknown`/`Unrecognised` with the banner kept, and no client-first probe is sent
 //!    to a server that already spoke.
 //! 2. **Client-first steps**, chosen by port ([`plan_for_port`]), tried in order until one
@@ -147,7 +147,10 @@ pub fn plan_for_port(port: u16) -> Plan {
     } else if CLIENT_FIRST_UNPROBED_PORTS.contains(&port) {
         (BannerWait::Short, vec![])
     } else {
-        (BannerWait::Full, vec![Step::Tls, Step::Http])
+        // Unknown ports are mostly web and TLS services on moved ports: a full wait would cost
+        // every one of them exchange_timeout. A server-first banner slower than the short wait
+        // still arrives, as the answer to the ClientHello, and is classified from there.
+        (BannerWait::Short, vec![Step::Tls, Step::Http])
     };
     Plan { banner_wait, steps }
 }

@@ -771,7 +771,7 @@ fn plans_by_port() {
     assert_eq!(
         plan_for_port(12345),
         Plan {
-            banner_wait: BannerWait::Full,
+            banner_wait: BannerWait::Short,
             steps: vec![Step::Tls, Step::Http]
         }
     );
@@ -789,4 +789,29 @@ fn wire_text_is_safe_and_bounded() {
     assert_eq!(wire_text("\u{85}".as_bytes(), 100), "\\u{0085}");
     assert_eq!(wire_text(b"ok\xff\xfeok", 100), "ok\\xff\\xfeok");
     assert_eq!(wire_text(b"\xff\xff\xff", 5), "\\xff\\");
+}
+
+/// A server-first banner slower than the short wait on an unlisted port is still recognised, as
+/// the answer to the ClientHello.
+#[tokio::test]
+async fn slow_banner_on_an_unlisted_port_is_read_as_the_answer_to_tls() {
+    let port = serve(|mut s: TcpStream| async move {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        let _ = s.write_all(b"SSH-2.0-OpenSSH_9.6\r\n").await;
+        tokio::time::sleep(Duration::from_secs(5)).await;
+    })
+    .await
+    .0;
+    let ctx = ctx_with(100);
+    let conn = open(&ctx, port).await;
+    let quick = Plan {
+        banner_wait: BannerWait::Short,
+        steps: vec![Step::Tls, Step::Http],
+    };
+    // The short wait is min(exchange, 1.5 s) = 300 ms here; shrink it below the server's delay.
+    let mut fast_ctx = ctx.clone();
+    fast_ctx.config.exchange_timeout = Duration::from_millis(200);
+    let obs = identify_with_plan(&fast_ctx, port, conn, &quick).await;
+    assert_eq!(obs.kind, ServiceKind::Ssh, "{obs:?}");
+    assert_eq!(obs.ssh.unwrap().software, "OpenSSH_9.6");
 }
