@@ -167,9 +167,9 @@ pub struct Finding {
     pub requirement: Requirement,
     pub confidence: Confidence,
     pub location: Location,
-    /// What the rule wants, and what was seen (plain facts, language-neutral).
-    pub expected: String,
-    pub actual: String,
+    /// What the rule wants, and what was seen, in both report languages.
+    pub expected: Localized,
+    pub actual: Localized,
     pub references: Vec<Reference>,
     pub title: Localized,
     pub explanation: Localized,
@@ -245,8 +245,8 @@ mod tests {
                 port: Some(22),
                 service: Some("ssh".into()),
             },
-            expected: "e".into(),
-            actual: "a".into(),
+            expected: Localized::new("期待", "e"),
+            actual: Localized::new("実際", "a"),
             references: Vec::new(),
             title: Localized::new("題", "title"),
             explanation: Localized::new("説明", "why"),

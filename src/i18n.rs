@@ -178,7 +178,7 @@ impl Label {
             Label::Explanation => ("説明", "Why it matters"),
             Label::Remedy => ("対策", "Remedy"),
             Label::References => ("根拠", "References"),
-            Label::Targets => ("対象ホスト", "Targets"),
+            Label::Targets => ("診断対象", "Targets"),
             Label::OpenPorts => ("開いているポート", "Open ports"),
             Label::Vantage => ("視点", "Vantage"),
             Label::Profiles => ("プロファイル", "Profiles"),

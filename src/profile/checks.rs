@@ -10,7 +10,7 @@ use crate::finding::{
 use crate::i18n::Localized;
 use crate::observation::{
     HostObservation, IdentificationMethod, PortObservation, PortState, Resolution, Scan,
-    ServiceKind, TargetObservation,
+    ServiceKind, TargetObservation, Vantage,
 };
 
 /// Turns a scan's observations into findings under each profile. Touches no network and no clock:
@@ -66,8 +66,8 @@ impl Context<'_> {
         status: FindingStatus,
         confidence: Confidence,
         port: Option<&PortObservation>,
-        expected: String,
-        actual: String,
+        expected: Localized,
+        actual: Localized,
     ) -> Finding {
         let service = port
             .and_then(|p| p.service.as_ref())
@@ -130,8 +130,11 @@ fn untestable_target(profile: &Profile, target: &TargetObservation) -> Option<Fi
             port: None,
             service: None,
         },
-        expected: "the target's name resolves and its ports can be tested".into(),
-        actual: reason.clone(),
+        expected: Localized::new(
+            "対象名が名前解決でき、ポートを検査できること",
+            "the target's name resolves and its ports can be tested",
+        ),
+        actual: Localized::new(format!("名前解決に失敗: {reason}"), reason.clone()),
         references: Vec::new(),
         title: Localized::new(
             format!("{} を検査できませんでした", target.input),
@@ -179,8 +182,14 @@ fn incomplete_host(
             port: None,
             service: None,
         },
-        expected: "every requested port tested".into(),
-        actual: format!("{reason}; ports not tested: {}", untested.join(", ")),
+        expected: Localized::new(
+            "指定したすべてのポートを検査すること",
+            "every requested port tested",
+        ),
+        actual: Localized::new(
+            format!("{reason}; 未検査のポート: {}", untested.join(", ")),
+            format!("{reason}; ports not tested: {}", untested.join(", ")),
+        ),
         references: Vec::new(),
         title: Localized::new(
             format!("{address} の一部のポートを検査できませんでした"),
@@ -195,6 +204,13 @@ fn incomplete_host(
             "Scan again with a longer --timeout or a larger --host-budget, or with fewer ports.",
         ),
     })
+}
+
+fn vantage_ja(vantage: Vantage) -> &'static str {
+    match vantage {
+        Vantage::Outside => "外部(インターネット側)",
+        Vantage::Inside => "内部(社内ネットワーク)",
+    }
 }
 
 /// How a port relates to a `service_exposed` rule.
@@ -256,23 +272,40 @@ fn service_exposed(ctx: &Context, rule: &ServiceExposed, findings: &mut Vec<Find
             PortMatch::Exposed(confidence) => {
                 exposed_anywhere = true;
                 if rule.policy == Policy::Forbidden {
-                    let actual = format!(
-                        "{} open on port {} (seen from {vantage}){}",
-                        port.service
-                            .as_ref()
-                            .map_or(services.as_str(), |s| s.kind.name()),
-                        port.port,
-                        match confidence {
-                            Confidence::Certain => "",
-                            Confidence::Firm => "; service named from the port number only",
-                            Confidence::Tentative => "; service not identified, port number only",
-                        }
+                    let seen = port
+                        .service
+                        .as_ref()
+                        .map_or(services.as_str(), |s| s.kind.name());
+                    let (how_ja, how_en) = match confidence {
+                        Confidence::Certain => ("", ""),
+                        Confidence::Firm => (
+                            "（サービス名はポート番号からの推定）",
+                            "; service named from the port number only",
+                        ),
+                        Confidence::Tentative => (
+                            "（サービスは未特定、ポート番号のみ）",
+                            "; service not identified, port number only",
+                        ),
+                    };
+                    let actual = Localized::new(
+                        format!(
+                            "{seen} がポート {} で開いている（{}から観測）{how_ja}",
+                            port.port,
+                            vantage_ja(vantage)
+                        ),
+                        format!(
+                            "{seen} open on port {} (seen from {vantage}){how_en}",
+                            port.port
+                        ),
                     );
                     findings.push(ctx.finding(
                         FindingStatus::Violation,
                         confidence,
                         Some(port),
-                        format!("{services} not reachable from {vantage}"),
+                        Localized::new(
+                            format!("{services} が{}から到達できないこと", vantage_ja(vantage)),
+                            format!("{services} not reachable from {vantage}"),
+                        ),
                         actual,
                     ));
                 }
@@ -294,8 +327,14 @@ fn service_exposed(ctx: &Context, rule: &ServiceExposed, findings: &mut Vec<Find
                 },
                 Confidence::Certain,
                 Some(port),
-                format!("{services} checked on port {}", port.port),
-                format!("port {} not tested: {reason}", port.port),
+                Localized::new(
+                    format!("ポート {} で {services} を検査すること", port.port),
+                    format!("{services} checked on port {}", port.port),
+                ),
+                Localized::new(
+                    format!("ポート {} は未検査: {reason}", port.port),
+                    format!("port {} not tested: {reason}", port.port),
+                ),
             ));
         }
     }
@@ -304,8 +343,14 @@ fn service_exposed(ctx: &Context, rule: &ServiceExposed, findings: &mut Vec<Find
             FindingStatus::Violation,
             Confidence::Firm,
             None,
-            format!("{services} reachable from {vantage}"),
-            format!("no {services} service found on the ports scanned"),
+            Localized::new(
+                format!("{services} が{}から到達できること", vantage_ja(vantage)),
+                format!("{services} reachable from {vantage}"),
+            ),
+            Localized::new(
+                format!("検査したポートに {services} が見つからない"),
+                format!("no {services} service found on the ports scanned"),
+            ),
         ));
     }
 }
@@ -338,37 +383,62 @@ fn certificate_validity(
                 },
                 Confidence::Certain,
                 Some(port),
-                "certificate within its validity period".into(),
-                format!(
-                    "not_before={} not_after={}",
-                    cert.not_before, cert.not_after
+                Localized::new(
+                    "証明書が有効期間内であること",
+                    "certificate within its validity period",
+                ),
+                Localized::new(
+                    format!(
+                        "not_before={} not_after={}",
+                        cert.not_before, cert.not_after
+                    ),
+                    format!(
+                        "not_before={} not_after={}",
+                        cert.not_before, cert.not_after
+                    ),
                 ),
             ));
             continue;
         };
         let warn_until = now + time::Duration::days(i64::from(rule.warn_days_before_expiry));
+        let days = rule.warn_days_before_expiry;
         let problem = if now < not_before {
-            Some(format!("not valid before {}", cert.not_before))
+            Some((
+                format!("{} より前は無効（まだ有効期間前）", cert.not_before),
+                format!("not valid before {}", cert.not_before),
+            ))
         } else if now > not_after {
-            Some(format!("expired on {}", cert.not_after))
+            Some((
+                format!("{} に期限切れ", cert.not_after),
+                format!("expired on {}", cert.not_after),
+            ))
         } else if warn_until > not_after {
-            Some(format!(
-                "expires on {} (within {} days)",
-                cert.not_after, rule.warn_days_before_expiry
+            Some((
+                format!("{} に期限切れ（{days} 日以内）", cert.not_after),
+                format!("expires on {} (within {days} days)", cert.not_after),
             ))
         } else {
             None
         };
-        if let Some(actual) = problem {
+        if let Some((problem_ja, problem_en)) = problem {
             findings.push(ctx.finding(
                 FindingStatus::Violation,
                 Confidence::Certain,
                 Some(port),
-                format!(
-                    "valid from {} until after scan time {scan_time}",
-                    cert.not_before
+                Localized::new(
+                    format!(
+                        "{} から有効で、診断時刻 {scan_time} の {days} 日後以降も有効であること",
+                        cert.not_before
+                    ),
+                    format!(
+                        "valid from {} until {days} days or more after scan time {scan_time}",
+                        cert.not_before
+                    ),
                 ),
-                format!("{actual}; subject {}", cert.subject),
+                Localized::new(
+                    format!("{problem_ja}; サブジェクト {}", cert.subject),
+                    format!("{problem_en}; subject {}", cert.subject),
+                ),
             ));
         }
     }
@@ -568,7 +638,7 @@ mod tests {
         let findings = evaluate(&s, &[profile()]);
         assert_eq!(findings.len(), 1, "{:?}", rules_of(&findings));
         assert_eq!(findings[0].rule, "host-scan-incomplete");
-        assert!(findings[0].actual.contains("40001"));
+        assert!(findings[0].actual.en.contains("40001"));
         assert!(!findings[0].is_violation());
     }
 
@@ -618,10 +688,68 @@ mod tests {
         assert!(
             findings
                 .iter()
-                .any(|f| f.actual.contains("expired on 2021-01-01")),
+                .any(|f| f.actual.en.contains("expired on 2021-01-01")
+                    && f.actual.ja.contains("期限切れ")),
             "{:?}",
             rules_of(&findings)
         );
+    }
+
+    #[test]
+    fn every_finding_text_exists_in_japanese_and_english() {
+        let mut https = port(
+            443,
+            PortState::Open,
+            Some((ServiceKind::Https, IdentificationMethod::Protocol)),
+        );
+        https.service.as_mut().unwrap().tls = Some(TlsIdentification {
+            version: None,
+            cipher_suite: None,
+            alpn: None,
+            handshake_error: None,
+            certificate: Some(CertificateSummary {
+                subject: "CN=x".into(),
+                issuer: "CN=x".into(),
+                self_signed: true,
+                not_before: "2030-01-01T00:00:00Z".into(),
+                not_after: "2031-01-01T00:00:00Z".into(),
+                dns_names: vec![],
+                signature_algorithm: "sha256WithRSAEncryption".into(),
+                key_type: "RSA".into(),
+                key_bits: Some(2048),
+            }),
+        });
+        let mut ports = vec![
+            https,
+            port(
+                3389,
+                PortState::NotTested {
+                    reason: "budget".into(),
+                },
+                None,
+            ),
+        ];
+        for (number, kind) in [
+            (22, ServiceKind::Ssh),
+            (23, ServiceKind::Telnet),
+            (5900, ServiceKind::Vnc),
+            (445, ServiceKind::Smb),
+        ] {
+            ports.push(port(
+                number,
+                PortState::Open,
+                Some((kind, IdentificationMethod::PortNumber)),
+            ));
+        }
+        let mut s = scan(Vantage::Outside, ports);
+        s.targets[0].hosts[0].incomplete = Some("budget".into());
+        let findings = evaluate(&s, &[profile()]);
+        assert!(findings.len() >= 6, "{:?}", rules_of(&findings));
+        for f in &findings {
+            for text in [&f.title, &f.explanation, &f.remedy, &f.expected, &f.actual] {
+                assert!(text.is_complete(), "{}: {text:?}", f.id);
+            }
+        }
     }
 
     #[test]

@@ -467,8 +467,8 @@ fn finding_detail(w: &mut Writer, number: usize, finding: &Finding) {
         Label::Requirement,
         &inline(w.label(requirement_label(finding.requirement))),
     );
-    w.item(Label::Expected, &fact(&finding.expected));
-    w.item(Label::Actual, &fact(&finding.actual));
+    w.item(Label::Expected, &fact(finding.expected.get(w.lang)));
+    w.item(Label::Actual, &fact(finding.actual.get(w.lang)));
     w.blank();
     for (label, text) in [
         (Label::Explanation, &finding.explanation),

@@ -849,8 +849,8 @@ pub(crate) mod fixtures {
                     port: None,
                     service: None,
                 },
-                expected: "a valid certificate".into(),
-                actual: "not tested".into(),
+                expected: Localized::new("有効な証明書", "a valid certificate"),
+                actual: Localized::new("未検査", "not tested"),
                 references: vec![Reference {
                     id: "org-policy".into(),
                     document: Localized::new("社内情報セキュリティ規程", "Internal security policy"),
@@ -882,8 +882,8 @@ pub(crate) mod fixtures {
                     port: Some(3389),
                     service: Some("rdp".into()),
                 },
-                expected: "rdp not reachable from outside".into(),
-                actual: "rdp open on 3389/tcp (selected:PROTOCOL_HYBRID)".into(),
+                expected: Localized::new("rdp が外部から到達できないこと", "rdp not reachable from outside"),
+                actual: Localized::new("rdp が 3389/tcp で開いている (selected:PROTOCOL_HYBRID)", "rdp open on 3389/tcp (selected:PROTOCOL_HYBRID)"),
                 references: vec![mic_reference()],
                 title: Localized::new(
                     "リモートデスクトップ(RDP)がインターネットから直接到達可能です",

@@ -484,8 +484,11 @@ fn finding_detail(w: &mut Writer, number: usize, finding: &Finding) {
             w.label(Label::Requirement),
             vec![w.label(requirement_label(finding.requirement)).to_string()],
         ),
-        (w.label(Label::Expected), lines(&finding.expected)),
-        (w.label(Label::Actual), lines(&finding.actual)),
+        (
+            w.label(Label::Expected),
+            lines(finding.expected.get(w.lang)),
+        ),
+        (w.label(Label::Actual), lines(finding.actual.get(w.lang))),
     ];
     w.key_values("    ", &rows);
     w.paragraph("    ", Label::Explanation, finding.explanation.get(w.lang));
