@@ -348,6 +348,10 @@ pub struct ServiceObservation {
     pub rdp: Option<RdpIdentification>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vnc: Option<VncIdentification>,
+    /// The TLS engine's audit of this port (protocol versions and cipher suites accepted), when
+    /// the TLS probe ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_audit: Option<TlsAudit>,
     /// Free-text notes from the probe about what it could not do (e.g. a handshake deadline).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
@@ -366,6 +370,7 @@ impl ServiceObservation {
             tls: None,
             rdp: None,
             vnc: None,
+            tls_audit: None,
             notes: Vec::new(),
         }
     }
@@ -451,6 +456,69 @@ pub struct CertificateSummary {
     pub key_type: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key_bits: Option<u32>,
+}
+
+/// What the TLS engine found on one port: every protocol version tried and, for each accepted
+/// version, the exact set of cipher suites the server accepts. Suites are stored by IANA code
+/// point with their names; what a suite *is* (export, CBC, AEAD…) comes from the registry at
+/// evaluation time, so a saved scan is judged with current knowledge.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct TlsAudit {
+    /// How the audit as a whole ended (`success` when at least one handshake was answered).
+    pub status: ProbeStatus,
+    /// The server name sent in SNI, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sni: Option<String>,
+    /// Connections the audit opened.
+    pub handshakes: u32,
+    pub versions: Vec<TlsVersionSupport>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+/// One protocol version: offered alone, did the server take it, and with which suites.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct TlsVersionSupport {
+    /// `SSLv2`, `SSLv3`, `TLSv1.0`, `TLSv1.1`, `TLSv1.2` or `TLSv1.3`.
+    pub version: String,
+    #[serde(flatten)]
+    pub support: TlsSupport,
+    /// Accepted suites; in the server's preference order when `server_preference` is true.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cipher_suites: Vec<TlsCipherSuite>,
+    /// Whether the server picks by its own order rather than the client's; `None` if not tested
+    /// (fewer than two suites accepted, or the test did not complete).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_preference: Option<bool>,
+    /// False when the suite enumeration stopped early (deadline, budget, errors); the list is then
+    /// a lower bound.
+    pub enumeration_complete: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(tag = "support", rename_all = "snake_case", deny_unknown_fields)]
+pub enum TlsSupport {
+    Accepted,
+    /// The server refused the version (alert, reset, or a lower version in its answer).
+    Rejected {
+        reason: String,
+    },
+    NotTested {
+        reason: String,
+    },
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct TlsCipherSuite {
+    /// IANA code point.
+    pub code: u16,
+    /// IANA name, or `0xNNNN` when the registry does not know the code point.
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub openssl_name: Option<String>,
 }
 
 /// [MS-RDPBCGR] 2.2.1.2: the server's answer to an X.224 Connection Request with RDP_NEG_REQ.

@@ -16,6 +16,7 @@ use tokio::time::Instant;
 pub mod identify;
 pub mod rdp;
 pub mod tcp;
+pub mod tls;
 
 pub use tcp::scan_host;
 

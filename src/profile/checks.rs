@@ -3,15 +3,19 @@
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use super::{CertificateValidity, Check, CheckKind, Policy, Profile, ServiceExposed};
+use super::{
+    CertificateValidity, Check, CheckKind, Policy, Profile, ServiceExposed, TlsCipherSuites,
+    TlsVersions,
+};
 use crate::finding::{
     sort_findings, Confidence, Finding, FindingStatus, Location, Requirement, Severity,
 };
 use crate::i18n::Localized;
 use crate::observation::{
     HostObservation, IdentificationMethod, PortObservation, PortState, Resolution, Scan,
-    ServiceKind, TargetObservation, Vantage,
+    ServiceKind, TargetObservation, TlsAudit, TlsSupport, TlsVersionSupport, Vantage,
 };
+use crate::probe::tls::registry;
 
 /// Turns a scan's observations into findings under each profile. Touches no network and no clock:
 /// the same scan and profiles always give the same findings.
@@ -40,6 +44,10 @@ pub fn evaluate(scan: &Scan, profiles: &[Profile]) -> Vec<Finding> {
                     match &check.kind {
                         CheckKind::ServiceExposed(rule) => {
                             service_exposed(&ctx, rule, &mut findings)
+                        }
+                        CheckKind::TlsVersions(rule) => tls_versions(&ctx, rule, &mut findings),
+                        CheckKind::TlsCipherSuites(rule) => {
+                            tls_cipher_suites(&ctx, rule, &mut findings)
                         }
                         CheckKind::CertificateValidity(rule) => {
                             certificate_validity(&ctx, rule, &scan.started_at, &mut findings)
@@ -204,6 +212,183 @@ fn incomplete_host(
             "Scan again with a longer --timeout or a larger --host-budget, or with fewer ports.",
         ),
     })
+}
+
+/// The open ports a TLS rule looks at, each with its audit when the TLS engine ran there. A port
+/// that speaks TLS but was not audited yields `None`: the rule reports it as not tested.
+fn tls_ports<'a>(
+    ctx: &Context<'a>,
+) -> impl Iterator<Item = (&'a PortObservation, Option<&'a TlsAudit>)> {
+    ctx.host.ports.iter().filter_map(|port| {
+        let service = port.service.as_ref()?;
+        match (&service.tls_audit, service.kind) {
+            (Some(audit), _) => Some((port, Some(audit))),
+            (None, ServiceKind::Https | ServiceKind::Tls) => Some((port, None)),
+            _ => None,
+        }
+    })
+}
+
+fn tls_not_audited(ctx: &Context, port: &PortObservation, findings: &mut Vec<Finding>) {
+    let reason = "the TLS audit did not run on this port".to_string();
+    findings.push(ctx.finding(
+        FindingStatus::NotTested {
+            reason: reason.clone(),
+        },
+        Confidence::Certain,
+        Some(port),
+        Localized::new("TLS 設定を検査すること", "the TLS configuration checked"),
+        Localized::new("TLS の詳細検査は実行されていません", reason),
+    ));
+}
+
+fn tls_versions(ctx: &Context, rule: &TlsVersions, findings: &mut Vec<Finding>) {
+    let allowed = |v: &TlsVersionSupport| rule.allowed.iter().any(|a| a == &v.version);
+    for (port, audit) in tls_ports(ctx) {
+        let Some(audit) = audit else {
+            tls_not_audited(ctx, port, findings);
+            continue;
+        };
+        let accepted: Vec<&str> = audit
+            .versions
+            .iter()
+            .filter(|v| v.support == TlsSupport::Accepted && !allowed(v))
+            .map(|v| v.version.as_str())
+            .collect();
+        let untested: Vec<&str> = audit
+            .versions
+            .iter()
+            .filter(|v| matches!(v.support, TlsSupport::NotTested { .. }) && !allowed(v))
+            .map(|v| v.version.as_str())
+            .collect();
+        let expected = Localized::new(
+            format!(
+                "受け付けるバージョンが {} のみであること",
+                rule.allowed.join(", ")
+            ),
+            format!("only {} accepted", rule.allowed.join(", ")),
+        );
+        if !accepted.is_empty() {
+            findings.push(ctx.finding(
+                FindingStatus::Violation,
+                Confidence::Certain,
+                Some(port),
+                expected,
+                Localized::new(
+                    format!("{} を受け付ける", accepted.join(", ")),
+                    format!("accepts {}", accepted.join(", ")),
+                ),
+            ));
+        } else if !untested.is_empty() {
+            let reason = format!("versions not tested: {}", untested.join(", "));
+            findings.push(ctx.finding(
+                FindingStatus::NotTested {
+                    reason: reason.clone(),
+                },
+                Confidence::Certain,
+                Some(port),
+                expected,
+                Localized::new(
+                    format!("未検査のバージョン: {}", untested.join(", ")),
+                    reason,
+                ),
+            ));
+        }
+    }
+}
+
+/// Why a suite breaks the rule, or `None` when it does not.
+fn suite_offence(rule: &TlsCipherSuites, code: u16) -> Option<String> {
+    let info = registry::lookup(code);
+    if let Some(allowed) = &rule.allowed {
+        let listed = info.is_some_and(|info| {
+            allowed.iter().any(|name| {
+                name == info.iana_name || info.openssl_name.as_deref() == Some(name.as_str())
+            })
+        });
+        if !listed {
+            return Some("not in the allowed list".into());
+        }
+    }
+    let properties = info.map(|info| info.properties()).unwrap_or_default();
+    let forbidden: Vec<&str> = properties
+        .iter()
+        .copied()
+        .filter(|p| rule.forbidden_properties.iter().any(|f| f == p))
+        .collect();
+    (!forbidden.is_empty()).then(|| forbidden.join("+"))
+}
+
+fn tls_cipher_suites(ctx: &Context, rule: &TlsCipherSuites, findings: &mut Vec<Finding>) {
+    let in_scope =
+        |v: &TlsVersionSupport| rule.versions.is_empty() || rule.versions.contains(&v.version);
+    for (port, audit) in tls_ports(ctx) {
+        let Some(audit) = audit else {
+            tls_not_audited(ctx, port, findings);
+            continue;
+        };
+        let mut offending = Vec::new();
+        let mut incomplete = Vec::new();
+        for version in audit.versions.iter().filter(|v| in_scope(v)) {
+            if version.support != TlsSupport::Accepted {
+                continue;
+            }
+            if !version.enumeration_complete {
+                incomplete.push(version.version.as_str());
+            }
+            for suite in &version.cipher_suites {
+                if let Some(why) = suite_offence(rule, suite.code) {
+                    offending.push(format!("{} {} ({why})", version.version, suite.name));
+                }
+            }
+        }
+        let expected = Localized::new(
+            "規則に合う暗号スイートのみを受け付けること",
+            "only cipher suites the rule allows are accepted",
+        );
+        let lower_bound = if incomplete.is_empty() {
+            String::new()
+        } else {
+            format!(" [enumeration incomplete for {}]", incomplete.join(", "))
+        };
+        if !offending.is_empty() {
+            findings.push(ctx.finding(
+                FindingStatus::Violation,
+                Confidence::Certain,
+                Some(port),
+                expected,
+                Localized::new(
+                    format!(
+                        "規則に反する暗号スイート {} 件: {}{lower_bound}",
+                        offending.len(),
+                        offending.join(", ")
+                    ),
+                    format!(
+                        "{} suites break the rule: {}{lower_bound}",
+                        offending.len(),
+                        offending.join(", ")
+                    ),
+                ),
+            ));
+        } else if !incomplete.is_empty() {
+            let reason = format!(
+                "cipher suite enumeration incomplete for {}",
+                incomplete.join(", ")
+            );
+            findings.push(ctx.finding(
+                FindingStatus::NotTested {
+                    reason: reason.clone(),
+                },
+                Confidence::Certain,
+                Some(port),
+                expected,
+                Localized::new(
+                    format!("暗号スイートの列挙が未完了: {}", incomplete.join(", ")),
+                    reason,
+                ),
+            ));
+        }
+    }
 }
 
 fn vantage_ja(vantage: Vantage) -> &'static str {
@@ -750,6 +935,179 @@ mod tests {
                 assert!(text.is_complete(), "{}: {text:?}", f.id);
             }
         }
+    }
+
+    fn tls_port(audit: Option<TlsAudit>) -> PortObservation {
+        let mut p = port(
+            443,
+            PortState::Open,
+            Some((ServiceKind::Https, IdentificationMethod::Protocol)),
+        );
+        p.service.as_mut().unwrap().tls_audit = audit;
+        p
+    }
+
+    fn version(
+        name: &str,
+        support: TlsSupport,
+        codes: &[u16],
+        complete: bool,
+    ) -> TlsVersionSupport {
+        TlsVersionSupport {
+            version: name.into(),
+            support,
+            cipher_suites: codes
+                .iter()
+                .map(|&code| TlsCipherSuite {
+                    code,
+                    name: registry::lookup(code)
+                        .map_or(format!("0x{code:04X}"), |i| i.iana_name.to_string()),
+                    openssl_name: None,
+                })
+                .collect(),
+            server_preference: None,
+            enumeration_complete: complete,
+        }
+    }
+
+    fn audit(versions: Vec<TlsVersionSupport>) -> TlsAudit {
+        TlsAudit {
+            status: ProbeStatus::Success,
+            sni: None,
+            handshakes: 10,
+            versions,
+            notes: vec![],
+        }
+    }
+
+    #[test]
+    fn legacy_tls_server_breaks_version_and_suite_rules() {
+        let legacy = audit(vec![
+            version(
+                "TLSv1.3",
+                TlsSupport::Rejected {
+                    reason: "protocol_version".into(),
+                },
+                &[],
+                true,
+            ),
+            version("TLSv1.2", TlsSupport::Accepted, &[0xC02F], true),
+            // RC4-MD5, DES-CBC3-SHA, AES128-SHA (static RSA)
+            version(
+                "TLSv1.0",
+                TlsSupport::Accepted,
+                &[0x0004, 0x000A, 0x002F],
+                true,
+            ),
+        ]);
+        let s = scan(Vantage::Inside, vec![tls_port(Some(legacy))]);
+        let findings = evaluate(&s, &[profile()]);
+        let by_rule = |rule: &str| {
+            findings
+                .iter()
+                .find(|f| f.rule == rule)
+                .unwrap_or_else(|| panic!("{rule}: {:?}", rules_of(&findings)))
+        };
+        assert!(by_rule("tls-legacy-versions").actual.en.contains("TLSv1.0"));
+        let broken = by_rule("tls-broken-cipher-suites");
+        assert!(
+            broken.actual.en.contains("TLS_RSA_WITH_RC4_128_MD5"),
+            "{}",
+            broken.actual.en
+        );
+        assert!(
+            !broken.actual.en.contains("TLS_RSA_WITH_AES_128_CBC_SHA"),
+            "{}",
+            broken.actual.en
+        );
+        assert!(by_rule("tls-64bit-block-ciphers")
+            .actual
+            .en
+            .contains("TLS_RSA_WITH_3DES_EDE_CBC_SHA"));
+        assert!(by_rule("tls-no-forward-secrecy")
+            .actual
+            .en
+            .contains("TLS_RSA_WITH_AES_128_CBC_SHA"));
+        assert!(findings.iter().all(|f| f.is_violation()));
+    }
+
+    #[test]
+    fn modern_tls_server_gives_no_tls_finding() {
+        let modern = audit(vec![
+            version(
+                "TLSv1.3",
+                TlsSupport::Accepted,
+                &[0x1301, 0x1302, 0x1303],
+                true,
+            ),
+            version("TLSv1.2", TlsSupport::Accepted, &[0xC02F, 0xC030], true),
+            version(
+                "TLSv1.1",
+                TlsSupport::Rejected {
+                    reason: "protocol_version".into(),
+                },
+                &[],
+                true,
+            ),
+            version(
+                "TLSv1.0",
+                TlsSupport::Rejected {
+                    reason: "protocol_version".into(),
+                },
+                &[],
+                true,
+            ),
+        ]);
+        let s = scan(Vantage::Inside, vec![tls_port(Some(modern))]);
+        assert!(evaluate(&s, &[profile()]).is_empty());
+        let intermediate = Profile::builtin("mozilla-intermediate").unwrap();
+        assert!(evaluate(&s, &[intermediate]).is_empty());
+        // CRYPTREC high allows no suite outside its AEAD list; 0xC02F and 0xC030 are in it.
+        let high = Profile::builtin("cryptrec-tls-high").unwrap();
+        assert!(evaluate(&s, &[high]).is_empty());
+        let modern_profile = Profile::builtin("mozilla-modern").unwrap();
+        let findings = evaluate(&s, &[modern_profile]);
+        assert_eq!(findings.len(), 1, "{:?}", rules_of(&findings));
+        assert!(findings[0].actual.en.contains("TLSv1.2"));
+    }
+
+    #[test]
+    fn tls_port_without_audit_is_not_tested() {
+        let s = scan(Vantage::Inside, vec![tls_port(None)]);
+        let findings = evaluate(&s, &[profile()]);
+        assert!(!findings.is_empty());
+        assert!(findings.iter().all(|f| matches!(&f.status, FindingStatus::NotTested { reason } if reason.contains("TLS audit"))));
+    }
+
+    #[test]
+    fn incomplete_enumeration_is_a_lower_bound_or_not_tested() {
+        let partial = audit(vec![version(
+            "TLSv1.2",
+            TlsSupport::Accepted,
+            &[0xC02F],
+            false,
+        )]);
+        let s = scan(Vantage::Inside, vec![tls_port(Some(partial))]);
+        let findings = evaluate(&s, &[profile()]);
+        assert!(!findings.is_empty());
+        assert!(
+            findings.iter().all(|f| !f.is_violation()),
+            "{:?}",
+            rules_of(&findings)
+        );
+        let untested_version = audit(vec![version(
+            "TLSv1.0",
+            TlsSupport::NotTested {
+                reason: "deadline".into(),
+            },
+            &[],
+            false,
+        )]);
+        let s = scan(Vantage::Inside, vec![tls_port(Some(untested_version))]);
+        let findings = evaluate(&s, &[profile()]);
+        assert!(findings
+            .iter()
+            .any(|f| f.rule == "tls-legacy-versions" && !f.is_violation()));
     }
 
     #[test]

@@ -12,16 +12,43 @@ use thiserror::Error;
 use crate::finding::{Reference, Requirement, Severity};
 use crate::i18n::Localized;
 use crate::observation::{ServiceKind, Vantage};
+use crate::probe::tls::registry::{self, TlsVersion};
 
 mod checks;
 
 pub use checks::evaluate;
 
 /// Profiles shipped inside the binary, by id.
-const BUILTIN: &[(&str, &str)] = &[(
-    "mic-telework",
-    include_str!("../../profiles/mic-telework.toml"),
-)];
+const BUILTIN: &[(&str, &str)] = &[
+    (
+        "mic-telework",
+        include_str!("../../profiles/mic-telework.toml"),
+    ),
+    (
+        "cryptrec-tls-high",
+        include_str!("../../profiles/cryptrec-tls-high.toml"),
+    ),
+    (
+        "cryptrec-tls-recommended",
+        include_str!("../../profiles/cryptrec-tls-recommended.toml"),
+    ),
+    (
+        "cryptrec-tls-exception",
+        include_str!("../../profiles/cryptrec-tls-exception.toml"),
+    ),
+    (
+        "mozilla-modern",
+        include_str!("../../profiles/mozilla-modern.toml"),
+    ),
+    (
+        "mozilla-intermediate",
+        include_str!("../../profiles/mozilla-intermediate.toml"),
+    ),
+    (
+        "mozilla-old",
+        include_str!("../../profiles/mozilla-old.toml"),
+    ),
+];
 
 /// How deep `extends` may chain; guards against cycles.
 const MAX_EXTENDS_DEPTH: usize = 8;
@@ -135,6 +162,31 @@ pub enum CheckKind {
     ServiceExposed(ServiceExposed),
     /// A TLS certificate seen on a port is outside its validity period at scan time.
     CertificateValidity(CertificateValidity),
+    /// Protocol versions a TLS server accepts, against an allowed list.
+    TlsVersions(TlsVersions),
+    /// Cipher suites a TLS server accepts, against an allowed list and/or forbidden kinds.
+    TlsCipherSuites(TlsCipherSuites),
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TlsVersions {
+    /// Version names: `SSLv2`, `SSLv3`, `TLSv1.0`, `TLSv1.1`, `TLSv1.2`, `TLSv1.3`.
+    pub allowed: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TlsCipherSuites {
+    /// The versions whose accepted suites the rule looks at; all when empty.
+    #[serde(default)]
+    pub versions: Vec<String>,
+    /// IANA (or OpenSSL) names of the only suites allowed; no list means no such limit.
+    #[serde(default)]
+    pub allowed: Option<Vec<String>>,
+    /// Kinds of suite that are never allowed (see `registry::property_names`).
+    #[serde(default)]
+    pub forbidden_properties: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -289,16 +341,48 @@ impl Profile {
                     return Err(at(format!("cites unknown reference {r:?}")));
                 }
             }
-            if let CheckKind::ServiceExposed(rule) = &check.kind {
-                if rule.services.is_empty() {
-                    return Err(at("services is empty".into()));
+            match &check.kind {
+                CheckKind::ServiceExposed(rule) => {
+                    if rule.services.is_empty() {
+                        return Err(at("services is empty".into()));
+                    }
+                    if rule.ports.contains(&0) {
+                        return Err(at("port 0 is not a port".into()));
+                    }
                 }
-                if rule.ports.contains(&0) {
-                    return Err(at("port 0 is not a port".into()));
+                CheckKind::TlsVersions(rule) => validate_versions(&rule.allowed).map_err(at)?,
+                CheckKind::TlsCipherSuites(rule) => {
+                    validate_versions(&rule.versions).map_err(at)?;
+                    for name in rule.allowed.iter().flatten() {
+                        if registry::by_name(name).is_none() {
+                            return Err(at(format!("unknown cipher suite {name:?}")));
+                        }
+                    }
+                    for property in &rule.forbidden_properties {
+                        if !registry::property_names().contains(&property.as_str()) {
+                            return Err(at(format!(
+                                "unknown suite property {property:?} (known: {})",
+                                registry::property_names().join(", ")
+                            )));
+                        }
+                    }
+                    if rule.allowed.is_none() && rule.forbidden_properties.is_empty() {
+                        return Err(at("needs `allowed` or `forbidden_properties`".into()));
+                    }
                 }
+                CheckKind::CertificateValidity(_) => {}
             }
         }
         Ok(())
+    }
+}
+
+fn validate_versions(names: &[String]) -> Result<(), String> {
+    match names.iter().find(|n| TlsVersion::from_name(n).is_none()) {
+        Some(bad) => Err(format!(
+            "unknown TLS version {bad:?} (expected SSLv2, SSLv3, TLSv1.0, TLSv1.1, TLSv1.2 or TLSv1.3)"
+        )),
+        None => Ok(()),
     }
 }
 
@@ -407,6 +491,41 @@ remedy = { ja = "対策", en = "fix" }
         );
         let err = Profile::from_toml(&text, "t.toml").unwrap_err().to_string();
         assert!(err.contains("remedy needs both ja and en"), "{err}");
+    }
+
+    #[test]
+    fn unknown_cipher_suite_version_and_property_are_rejected() {
+        let tls_check = |body: &str| {
+            format!(
+                "{}\n[[check]]\nid = \"tls\"\nkind = \"tls_cipher_suites\"\n{body}\nseverity = \"high\"\nrefs = [\"r1\"]\ntitle = {{ ja = \"t\", en = \"t\" }}\nexplanation = {{ ja = \"e\", en = \"e\" }}\nremedy = {{ ja = \"r\", en = \"r\" }}\n",
+                MINIMAL
+            )
+        };
+        assert!(Profile::from_toml(
+            &tls_check("allowed = [\"TLS_AES_128_GCM_SHA256\"]"),
+            "t.toml"
+        )
+        .is_ok());
+        for (body, message) in [
+            ("allowed = [\"TLS_NO_SUCH_SUITE\"]", "unknown cipher suite"),
+            (
+                "versions = [\"TLSv1.4\"]\nforbidden_properties = [\"rc4\"]",
+                "unknown TLS version",
+            ),
+            (
+                "forbidden_properties = [\"weak\"]",
+                "unknown suite property",
+            ),
+            (
+                "versions = [\"TLSv1.2\"]",
+                "needs `allowed` or `forbidden_properties`",
+            ),
+        ] {
+            let err = Profile::from_toml(&tls_check(body), "t.toml")
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(message), "{body}: {err}");
+        }
     }
 
     #[test]

@@ -1,0 +1,3 @@
+//! The TLS engine. So far: the cipher-suite registry (`registry`), as data.
+
+pub mod registry;
