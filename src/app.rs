@@ -86,6 +86,7 @@ fn scan(args: ScanArgs) -> Result<Outcome> {
         host_timeout: args.timeout,
         concurrency: args.concurrency as usize,
         resolver,
+        tls_audit: !args.no_tls_audit,
     };
 
     let progress = Arc::new(Progress::default());

@@ -76,6 +76,11 @@ pub struct ScanArgs {
     #[arg(long, value_name = "N", default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub host_budget: u32,
 
+    /// Skip the TLS engine (protocol versions and cipher suites) on TLS ports; TLS rules then
+    /// report "not tested".
+    #[arg(long)]
+    pub no_tls_audit: bool,
+
     #[command(flatten)]
     pub output: OutputArgs,
 

@@ -13,8 +13,8 @@ use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
 use crate::observation::{
-    HostObservation, Resolution, Scan, ScanSettings, TargetObservation, ToolInfo, VantageChoice,
-    SCHEMA_VERSION,
+    HostObservation, PortObservation, Resolution, Scan, ScanSettings, ServiceKind,
+    TargetObservation, ToolInfo, VantageChoice, SCHEMA_VERSION,
 };
 use crate::probe::{self, ConnectionBudget, HostContext, ProbeConfig};
 use crate::resolve::Resolver;
@@ -32,6 +32,8 @@ pub struct ScanPlan {
     /// Connections open at once over the whole scan.
     pub concurrency: usize,
     pub resolver: Resolver,
+    /// Run the TLS engine (versions and cipher suites) on every port identified as TLS.
+    pub tls_audit: bool,
 }
 
 /// Counters the engine advances and a progress display may read. Nothing else.
@@ -61,6 +63,7 @@ struct Shared {
     probe: ProbeConfig,
     host_timeout: Duration,
     resolver: Resolver,
+    tls_audit: bool,
     connection_slots: Arc<Semaphore>,
     /// Hosts scanned at once: enough to keep the connection slots busy, few enough that a host's
     /// deadline does not run out while it waits for slots taken by others.
@@ -89,6 +92,7 @@ pub async fn run(plan: ScanPlan, progress: Arc<Progress>) -> Scan {
         probe: plan.probe,
         host_timeout: plan.host_timeout,
         resolver: plan.resolver,
+        tls_audit: plan.tls_audit,
         connection_slots: Arc::new(Semaphore::new(concurrency)),
         host_slots: Arc::new(Semaphore::new(parallel_hosts)),
         progress: progress.clone(),
@@ -231,12 +235,32 @@ async fn scan_address(
             progress.ports_done.fetch_add(1, Ordering::Relaxed);
         }),
     };
-    let scanned = probe::scan_host(ctx, &ports).await;
+    let mut scanned = probe::scan_host(ctx.clone(), &ports).await;
+    if shared.tls_audit {
+        audit_tls_ports(&ctx, &mut scanned.ports).await;
+    }
     HostObservation {
         address,
         vantage: shared.vantage.apply(address),
         ports: scanned.ports,
         incomplete: scanned.incomplete,
+    }
+}
+
+/// Runs the TLS engine on every open port that identification found speaking TLS, one port at a
+/// time: the audit opens many connections, and the per-host limits and deadline still apply.
+async fn audit_tls_ports(ctx: &HostContext, ports: &mut [PortObservation]) {
+    let sni = ctx
+        .hostname
+        .as_deref()
+        .filter(|name| name.parse::<IpAddr>().is_err());
+    for port in ports.iter_mut() {
+        let Some(service) = port.service.as_mut() else {
+            continue;
+        };
+        if matches!(service.kind, ServiceKind::Https | ServiceKind::Tls) {
+            service.tls_audit = Some(probe::tls::audit_tls(ctx, port.port, sni).await);
+        }
     }
 }
 

@@ -155,6 +155,73 @@ fn http_status_and_title_come_from_the_page() {
     assert_eq!(str_at(svc, "/http/title"), NGINX_TITLE, "{ctx}");
 }
 
+/// The TLS engine runs on the HTTPS port it found, and its facts agree with `openssl s_client`
+/// for a sample of what it reports: every suite said to be accepted is accepted when offered
+/// alone, and a version said to be rejected is refused.
+#[test]
+fn tls_engine_audits_the_https_port() {
+    let https = Lab::nginx_https();
+    let run = scan().target("127.0.0.1").ports(&[https.port()]).run();
+    let report = run.json();
+    let ctx = run.context();
+    let svc = service(port(
+        report::host(report::target(&report, "127.0.0.1"), LOOPBACK_V4),
+        https.port(),
+    ));
+    let audit = &svc["tls_audit"];
+    assert!(audit["handshakes"].as_u64().unwrap_or(0) > 0, "{ctx}");
+    let versions = audit["versions"].as_array().expect("versions");
+    let tls12 = versions
+        .iter()
+        .find(|v| v["version"] == "TLSv1.2")
+        .expect("TLSv1.2 tried");
+    assert_eq!(tls12["support"], "accepted", "{ctx}");
+    assert_eq!(tls12["enumeration_complete"], true, "{ctx}");
+    let suites: Vec<&str> = tls12["cipher_suites"]
+        .as_array()
+        .expect("suites")
+        .iter()
+        .map(|s| {
+            s["openssl_name"]
+                .as_str()
+                .expect("OpenSSL knows nginx's suites")
+        })
+        .collect();
+    assert!(!suites.is_empty(), "{ctx}");
+    let connect = format!("127.0.0.1:{}", https.port());
+    let s_client = |args: &[&str]| {
+        std::process::Command::new("openssl")
+            .args(["s_client", "-connect", &connect])
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("openssl s_client")
+            .status
+            .success()
+    };
+    for suite in suites.iter().take(4) {
+        assert!(
+            s_client(&["-tls1_2", "-cipher", suite]),
+            "{suite} said accepted\n{ctx}"
+        );
+    }
+    let sslv3 = versions
+        .iter()
+        .find(|v| v["version"] == "SSLv3")
+        .expect("SSLv3 tried");
+    assert_eq!(sslv3["support"], "rejected", "{ctx}");
+    let tls10 = versions
+        .iter()
+        .find(|v| v["version"] == "TLSv1.0")
+        .expect("TLSv1.0 tried");
+    if tls10["support"] == "rejected" {
+        assert!(
+            !s_client(&["-tls1", "-cipher", "ALL:@SECLEVEL=0"]),
+            "TLSv1.0 said rejected\n{ctx}"
+        );
+    }
+}
+
 #[test]
 fn ssh_exposure_is_a_violation_from_outside_only() {
     let sshd = Lab::sshd();

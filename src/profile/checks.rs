@@ -302,9 +302,9 @@ fn suite_offence(rule: &TlsCipherSuites, code: u16) -> Option<String> {
     let info = registry::lookup(code);
     if let Some(allowed) = &rule.allowed {
         let listed = info.is_some_and(|info| {
-            allowed.iter().any(|name| {
-                name == info.iana_name || info.openssl_name.as_deref() == Some(name.as_str())
-            })
+            allowed
+                .iter()
+                .any(|name| name == info.iana_name || info.openssl_name == Some(name.as_str()))
         });
         if !listed {
             return Some("not in the allowed list".into());

@@ -1,3 +1,11 @@
-//! The TLS engine. So far: the cipher-suite registry (`registry`), as data.
+//! The TLS engine: which hellos to send (`enumerate`), their codec (`wire`), and the cipher-suite
+//! registry (`registry`).
 
+pub mod enumerate;
 pub mod registry;
+pub mod wire;
+
+pub use enumerate::audit_tls;
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,731 @@
+//! The TLS audit driver: which hellos to send, in which order, and what each answer means for
+//! the [`TlsAudit`] observation. It only records; judging is the profiles' job.
+//!
+//! * Versions: TLS 1.3 down to SSLv3, each offered alone, then an SSLv2 CLIENT-HELLO. A
+//!   ServerHello with another version than the one offered means the offered one is refused.
+//! * Suites (the testssl/sslyze method): offer every candidate the registry knows for the version,
+//!   in bundles of at most [`MAX_SUITES_PER_HELLO`]; the server picks one; remove it; repeat until
+//!   it refuses. The first handshake of that loop is also the version test.
+//! * Server preference: with two or more suites accepted, offer them in the opposite order of the
+//!   loop's first handshake; the same choice twice means the server decides, and the loop's
+//!   sequence of picks is then its order. Suites found in several bundles are re-run once
+//!   together for that.
+//! * Every connection goes through [`tcp::connect`] (slots, budget, target deadline), every wait
+//!   is cut at `exchange_timeout` and the target deadline, and every read is bounded by
+//!   [`MAX_FLIGHT_BYTES`].
+
+use std::collections::hash_map::RandomState;
+use std::hash::{BuildHasher, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::time::{timeout_at, Instant};
+
+use super::registry::{self, TlsVersion};
+use super::wire::{
+    is_sni_name, parse_server_flight, ssl2_cipher_name, ssl2_client_hello, AlertDescription,
+    ClientHello, HelloOptions, ProtocolVersion, ServerFlight, ServerMessage, WireError,
+    MAX_SUITES_PER_HELLO, SSL2_CIPHER_SPECS,
+};
+use crate::observation::{
+    Bytes, ProbeStatus, TlsAudit, TlsCipherSuite, TlsSupport, TlsVersionSupport,
+};
+use crate::probe::tcp::{self, ConnectOutcome, NotTestedCause};
+use crate::probe::HostContext;
+
+/// Most bytes read from the server in one exchange.
+pub const MAX_FLIGHT_BYTES: usize = 64 * 1024;
+
+/// The TLS-record versions audited, newest first (SSLv2 is probed after them).
+const TLS_VERSIONS: [TlsVersion; 5] = [
+    TlsVersion::Tls13,
+    TlsVersion::Tls12,
+    TlsVersion::Tls11,
+    TlsVersion::Tls10,
+    TlsVersion::Ssl3,
+];
+
+/// Audits the TLS versions and cipher suites of `port` on `ctx.address`. `sni` is sent when it is
+/// a DNS name. Never fails: what could not be done is in the observation.
+pub async fn audit_tls(ctx: &HostContext, port: u16, sni: Option<&str>) -> TlsAudit {
+    let mut a = Auditor {
+        ctx,
+        port,
+        sni: sni.filter(|n| is_sni_name(n)).map(str::to_string),
+        handshakes: 0,
+        notes: Vec::new(),
+        tally: Tally::default(),
+        stopped: None,
+    };
+    if let Some(name) = sni.filter(|n| !is_sni_name(n)) {
+        a.notes
+            .push(format!("SNI not sent: {name:?} is not a DNS name"));
+    }
+    let mut versions = Vec::new();
+    for version in TLS_VERSIONS {
+        let support = match a.stopped.clone() {
+            Some(reason) => not_tested(version, reason),
+            None => a.audit_version(version).await,
+        };
+        versions.push(support);
+    }
+    let ssl2 = match a.stopped.clone() {
+        Some(reason) => not_tested(TlsVersion::Ssl2, reason),
+        None => a.audit_ssl2().await,
+    };
+    versions.push(ssl2);
+    TlsAudit {
+        status: a.tally.status(),
+        sni: a.sni,
+        handshakes: a.handshakes,
+        versions,
+        notes: a.notes,
+    }
+}
+
+fn not_tested(version: TlsVersion, reason: String) -> TlsVersionSupport {
+    TlsVersionSupport {
+        version: version.name().to_string(),
+        support: TlsSupport::NotTested { reason },
+        cipher_suites: Vec::new(),
+        server_preference: None,
+        enumeration_complete: false,
+    }
+}
+
+/// The observation entry for a suite code: IANA and OpenSSL names from the registry.
+pub fn suite_entry(code: u16) -> TlsCipherSuite {
+    match registry::lookup(code) {
+        Some(info) => TlsCipherSuite {
+            code,
+            name: info.iana_name.to_string(),
+            openssl_name: info.openssl_name.map(str::to_string),
+        },
+        None => TlsCipherSuite {
+            code,
+            name: format!("0x{code:04X}"),
+            openssl_name: None,
+        },
+    }
+}
+
+/// `n` bytes that differ per call (client random, key share, SSLv2 challenge). Not secret: we
+/// never finish a handshake.
+fn random_bytes<const N: usize>() -> [u8; N] {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let state = RandomState::new();
+    let mut out = [0u8; N];
+    for (i, chunk) in out.chunks_mut(8).enumerate() {
+        let mut h = state.build_hasher();
+        h.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+        h.write_usize(i);
+        let v = h.finish().to_be_bytes();
+        chunk.copy_from_slice(&v[..chunk.len()]);
+    }
+    out
+}
+
+/// How reading the server's answer ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum End {
+    /// The flight held everything we wait for.
+    Final,
+    Eof,
+    /// Read or write error (usually a reset).
+    Error(String),
+    /// `exchange_timeout` passed.
+    Timeout,
+    /// The target deadline passed.
+    Deadline,
+    /// [`MAX_FLIGHT_BYTES`] read without a final message.
+    Bound,
+}
+
+/// One hello sent and its answer read.
+struct Answer {
+    flight: ServerFlight,
+    raw: Vec<u8>,
+    end: End,
+}
+
+/// A connection that could not be opened.
+struct NoConnection {
+    reason: String,
+    /// Deadline, budget or cancellation: nothing more can be done on this port.
+    stop: bool,
+    budget: bool,
+}
+
+/// What one answer means for the version and suite enumeration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Verdict {
+    /// The server selected `suite` at the offered version.
+    Picked { suite: u16 },
+    /// The server said no. `version` is true when the refusal concerns the protocol version
+    /// (protocol_version alert, or an answer at another version) rather than the suites.
+    Refused { reason: String, version: bool },
+    /// Nothing came back before `exchange_timeout`.
+    NoAnswer(String),
+    /// The answer broke the protocol; not counted.
+    ProtocolError(String),
+    /// The answer is not TLS at all.
+    NotTls(Vec<u8>),
+    /// No exchange took place.
+    NotTested { reason: String, stop: bool },
+}
+
+/// Running account of how exchanges ended, for [`TlsAudit::status`].
+#[derive(Default)]
+struct Tally {
+    answered: bool,
+    not_tls: bool,
+    protocol_error: bool,
+    timeout: bool,
+    closed: bool,
+    budget: bool,
+}
+
+impl Tally {
+    fn status(&self) -> ProbeStatus {
+        if self.not_tls {
+            ProbeStatus::Unrecognised
+        } else if self.answered {
+            ProbeStatus::Success
+        } else if self.protocol_error {
+            ProbeStatus::ProtocolError
+        } else if self.closed {
+            ProbeStatus::ConnectionClosed
+        } else if self.timeout {
+            ProbeStatus::Timeout
+        } else if self.budget {
+            ProbeStatus::BudgetExhausted
+        } else {
+            ProbeStatus::Timeout
+        }
+    }
+}
+
+struct Auditor<'a> {
+    ctx: &'a HostContext,
+    port: u16,
+    sni: Option<String>,
+    handshakes: u32,
+    notes: Vec<String>,
+    tally: Tally,
+    /// Set once the deadline or the budget ends the audit.
+    stopped: Option<String>,
+}
+
+impl Auditor<'_> {
+    /// Connects, writes `hello`, reads until the flight is final, EOF, an error, the exchange
+    /// timeout, the target deadline or [`MAX_FLIGHT_BYTES`].
+    async fn exchange(
+        &mut self,
+        hello: &[u8],
+        server_hello_suffices: bool,
+    ) -> Result<Answer, NoConnection> {
+        let mut conn = match tcp::connect(self.ctx, self.port).await {
+            ConnectOutcome::Open { conn, .. } => conn,
+            ConnectOutcome::Closed { .. } => {
+                return Err(NoConnection {
+                    reason: "connection refused".into(),
+                    stop: false,
+                    budget: false,
+                })
+            }
+            ConnectOutcome::Filtered { reason } => {
+                return Err(NoConnection {
+                    reason,
+                    stop: false,
+                    budget: false,
+                })
+            }
+            ConnectOutcome::NotTested { reason, cause } => {
+                return Err(NoConnection {
+                    reason,
+                    stop: matches!(
+                        cause,
+                        NotTestedCause::Deadline
+                            | NotTestedCause::Budget
+                            | NotTestedCause::Cancelled
+                    ),
+                    budget: cause == NotTestedCause::Budget,
+                })
+            }
+        };
+        self.handshakes += 1;
+        let own = Instant::now()
+            .checked_add(self.ctx.config.exchange_timeout)
+            .unwrap_or(self.ctx.deadline);
+        let cut = own.min(self.ctx.deadline);
+        let timed_out = || {
+            if own <= self.ctx.deadline {
+                End::Timeout
+            } else {
+                End::Deadline
+            }
+        };
+        let mut raw = Vec::new();
+        let end = match timeout_at(cut, conn.stream.write_all(hello)).await {
+            Err(_) => timed_out(),
+            Ok(Err(e)) => End::Error(e.to_string()),
+            Ok(Ok(())) => {
+                let mut chunk = [0u8; 8192];
+                loop {
+                    if raw.len() >= MAX_FLIGHT_BYTES {
+                        break End::Bound;
+                    }
+                    let want = chunk.len().min(MAX_FLIGHT_BYTES - raw.len());
+                    match timeout_at(cut, conn.stream.read(&mut chunk[..want])).await {
+                        Err(_) => break timed_out(),
+                        Ok(Ok(0)) => break End::Eof,
+                        Ok(Ok(n)) => {
+                            raw.extend_from_slice(&chunk[..n]);
+                            if parse_server_flight(&raw).is_final(server_hello_suffices) {
+                                break End::Final;
+                            }
+                        }
+                        Ok(Err(e)) => break End::Error(e.to_string()),
+                    }
+                }
+            }
+        };
+        drop(conn);
+        Ok(Answer {
+            flight: parse_server_flight(&raw),
+            raw,
+            end,
+        })
+    }
+
+    /// Sends one TLS ClientHello offering `version` and `suites`, and says what the answer means.
+    async fn offer(&mut self, version: TlsVersion, suites: &[u16]) -> Verdict {
+        let mut opts = HelloOptions::new(ProtocolVersion(version.wire()), suites.to_vec());
+        opts.server_name = self.sni.clone();
+        opts.random = random_bytes();
+        opts.key_share = random_bytes();
+        let hello = ClientHello::for_probe(&opts).encode();
+        let answer = self.exchange(&hello, version == TlsVersion::Tls13).await;
+        let verdict = match answer {
+            Err(e) => self.no_connection(e),
+            Ok(answer) => judge_tls_answer(version, suites, &answer),
+        };
+        self.count(&verdict);
+        verdict
+    }
+
+    fn no_connection(&mut self, e: NoConnection) -> Verdict {
+        if e.stop {
+            self.stopped = Some(e.reason.clone());
+        }
+        if e.budget {
+            self.tally.budget = true;
+        }
+        Verdict::NotTested {
+            reason: e.reason,
+            stop: e.stop,
+        }
+    }
+
+    fn count(&mut self, verdict: &Verdict) {
+        match verdict {
+            Verdict::Picked { .. } => self.tally.answered = true,
+            Verdict::Refused { reason, .. } => {
+                if reason == CLOSED || reason.starts_with(RESET) {
+                    self.tally.closed = true;
+                } else {
+                    self.tally.answered = true;
+                }
+            }
+            Verdict::NoAnswer(_) => self.tally.timeout = true,
+            Verdict::ProtocolError(_) => self.tally.protocol_error = true,
+            Verdict::NotTls(raw) => {
+                self.tally.not_tls = true;
+                self.stopped = Some("the server does not speak TLS".into());
+                self.notes.push(format!(
+                    "answer is not TLS: {}",
+                    Bytes::from_wire(raw).escaped
+                ));
+            }
+            Verdict::NotTested { .. } => {}
+        }
+    }
+
+    /// Decides one version and enumerates its suites.
+    async fn audit_version(&mut self, version: TlsVersion) -> TlsVersionSupport {
+        let name = version.name();
+        let candidates = registry::offerable(version);
+        let bundles: Vec<Vec<u16>> = candidates
+            .chunks(MAX_SUITES_PER_HELLO)
+            .map(<[u16]>::to_vec)
+            .collect();
+        // Picks in order, with the bundle each came from.
+        let mut found: Vec<(u16, usize)> = Vec::new();
+        let mut complete = true;
+        let mut refusal: Option<String> = None;
+        let mut version_refused = false;
+        let mut untested: Option<String> = None;
+
+        'bundles: for (b, bundle) in bundles.iter().enumerate() {
+            let mut remaining = bundle.clone();
+            // Each round removes a suite or ends the loop.
+            for _ in 0..=bundle.len() {
+                if remaining.is_empty() {
+                    break;
+                }
+                let accepted = !found.is_empty();
+                match self.offer(version, &remaining).await {
+                    Verdict::Picked { suite } => {
+                        found.push((suite, b));
+                        remaining.retain(|s| *s != suite);
+                    }
+                    Verdict::Refused { reason, version } => {
+                        if !accepted {
+                            refusal = Some(reason);
+                            if version {
+                                version_refused = true;
+                                break 'bundles;
+                            }
+                        }
+                        break;
+                    }
+                    Verdict::NoAnswer(reason) => {
+                        if accepted {
+                            complete = false;
+                            self.notes
+                                .push(format!("{name}: suite enumeration stopped: {reason}"));
+                            break;
+                        }
+                        refusal = Some(reason);
+                        break 'bundles;
+                    }
+                    Verdict::ProtocolError(what) => {
+                        complete = false;
+                        self.notes.push(format!("{name}: {what}"));
+                        if !accepted {
+                            refusal.get_or_insert(format!("protocol error: {what}"));
+                        }
+                        break;
+                    }
+                    Verdict::NotTls(_) => {
+                        return not_tested(version, "the server does not speak TLS".into())
+                    }
+                    Verdict::NotTested { reason, stop } => {
+                        complete = false;
+                        if stop {
+                            untested = Some(reason);
+                            break 'bundles;
+                        }
+                        self.notes
+                            .push(format!("{name}: a connection failed: {reason}"));
+                        if !accepted {
+                            untested.get_or_insert(reason);
+                        }
+                        break;
+                    }
+                }
+            }
+        }
+
+        if found.is_empty() {
+            let support = match (refusal, untested) {
+                (Some(reason), _) if version_refused => TlsSupport::Rejected { reason },
+                (_, Some(reason)) => TlsSupport::NotTested { reason },
+                (Some(reason), None) => TlsSupport::Rejected { reason },
+                (None, None) => TlsSupport::Rejected {
+                    reason: "no suite to offer".into(),
+                },
+            };
+            let complete = matches!(support, TlsSupport::Rejected { .. });
+            return TlsVersionSupport {
+                version: name.to_string(),
+                support,
+                cipher_suites: Vec::new(),
+                server_preference: None,
+                enumeration_complete: complete,
+            };
+        }
+
+        let (order, server_preference) = self.preference(version, &bundles, &found).await;
+        TlsVersionSupport {
+            version: name.to_string(),
+            support: TlsSupport::Accepted,
+            cipher_suites: order.into_iter().map(suite_entry).collect(),
+            server_preference,
+            enumeration_complete: complete && self.stopped.is_none(),
+        }
+    }
+
+    /// Server preference and the order to report. Reuses the enumeration's picks: when all
+    /// suites came from one bundle, the loop's first handshake offered them in ascending bundle
+    /// order, so one more handshake in the opposite order decides; with preference, the picks
+    /// are the server's order. Suites from several bundles are re-run together once.
+    async fn preference(
+        &mut self,
+        version: TlsVersion,
+        bundles: &[Vec<u16>],
+        found: &[(u16, usize)],
+    ) -> (Vec<u16>, Option<bool>) {
+        let name = version.name();
+        let picks: Vec<u16> = found.iter().map(|(s, _)| *s).collect();
+        let by_offer_order = |suites: &[u16]| {
+            let mut v = suites.to_vec();
+            let all: Vec<u16> = bundles.concat();
+            v.sort_by_key(|s| all.iter().position(|x| x == s).unwrap_or(usize::MAX));
+            v
+        };
+        let offer_order = by_offer_order(&picks);
+        if picks.len() < 2 || self.stopped.is_some() {
+            return (offer_order, None);
+        }
+        let single_bundle = found.iter().all(|(_, b)| *b == found[0].1);
+        if single_bundle {
+            let reversed: Vec<u16> = offer_order.iter().rev().copied().collect();
+            return match self.offer(version, &reversed).await {
+                Verdict::Picked { suite } if suite == picks[0] => (picks, Some(true)),
+                Verdict::Picked { .. } => (offer_order, Some(false)),
+                other => {
+                    self.notes.push(format!(
+                        "{name}: server preference not decided: {}",
+                        describe(&other)
+                    ));
+                    (offer_order, None)
+                }
+            };
+        }
+        if offer_order.len() > MAX_SUITES_PER_HELLO {
+            self.notes.push(format!(
+                "{name}: more than {MAX_SUITES_PER_HELLO} suites accepted; server preference not tested"
+            ));
+            return (offer_order, None);
+        }
+        let reversed: Vec<u16> = offer_order.iter().rev().copied().collect();
+        let first = self.offer(version, &offer_order).await;
+        let second = self.offer(version, &reversed).await;
+        let (Verdict::Picked { suite: q1 }, Verdict::Picked { suite: q2 }) = (&first, &second)
+        else {
+            let bad = if matches!(first, Verdict::Picked { .. }) {
+                second
+            } else {
+                first
+            };
+            self.notes.push(format!(
+                "{name}: server preference not decided: {}",
+                describe(&bad)
+            ));
+            return (offer_order, None);
+        };
+        if q1 != q2 {
+            return (offer_order, Some(false));
+        }
+        // Server order across bundles: the remove-the-chosen loop over the union, whose first
+        // pick is already known.
+        let mut order = vec![*q1];
+        let mut remaining: Vec<u16> = offer_order.iter().copied().filter(|s| s != q1).collect();
+        for _ in 0..offer_order.len() {
+            // The last one is known to be accepted: it is last in the server's order.
+            if remaining.len() <= 1 {
+                break;
+            }
+            match self.offer(version, &remaining).await {
+                Verdict::Picked { suite } => {
+                    order.push(suite);
+                    remaining.retain(|s| *s != suite);
+                }
+                other => {
+                    self.notes.push(format!(
+                        "{name}: server order incomplete: {}",
+                        describe(&other)
+                    ));
+                    break;
+                }
+            }
+        }
+        order.extend(remaining);
+        (order, Some(true))
+    }
+
+    /// SSLv2: one CLIENT-HELLO with every cipher spec; a SERVER-HELLO lists the specs it shares
+    /// (noted by name: they are not TLS cipher suite code points).
+    async fn audit_ssl2(&mut self) -> TlsVersionSupport {
+        let specs: Vec<u32> = SSL2_CIPHER_SPECS.iter().map(|(c, _)| *c).collect();
+        let hello = ssl2_client_hello(&specs, &random_bytes());
+        let verdict = match self.exchange(&hello, true).await {
+            Err(e) => Err(self.no_connection(e)),
+            Ok(answer) => judge_ssl2_answer(&answer),
+        };
+        let support = match verdict {
+            Ok(names) => {
+                self.tally.answered = true;
+                self.notes
+                    .push(format!("SSLv2 cipher specs: {}", names.join(", ")));
+                TlsSupport::Accepted
+            }
+            // A TLS server may answer an SSLv2 hello with anything; that does not make the
+            // port non-TLS.
+            Err(Verdict::NotTls(_)) => TlsSupport::Rejected {
+                reason: "answer is neither SSLv2 nor TLS".into(),
+            },
+            Err(Verdict::NotTested { reason, .. }) => TlsSupport::NotTested { reason },
+            Err(other) => {
+                self.count(&other);
+                if let Verdict::ProtocolError(what) = &other {
+                    self.notes.push(format!("SSLv2: {what}"));
+                }
+                TlsSupport::Rejected {
+                    reason: describe(&other),
+                }
+            }
+        };
+        TlsVersionSupport {
+            version: TlsVersion::Ssl2.name().to_string(),
+            enumeration_complete: !matches!(support, TlsSupport::NotTested { .. }),
+            support,
+            cipher_suites: Vec::new(),
+            server_preference: None,
+        }
+    }
+}
+
+const CLOSED: &str = "connection closed without an answer";
+const RESET: &str = "connection reset";
+
+fn describe(v: &Verdict) -> String {
+    match v {
+        Verdict::Picked { suite } => format!("picked 0x{suite:04X}"),
+        Verdict::Refused { reason, .. } => reason.clone(),
+        Verdict::NoAnswer(r) | Verdict::ProtocolError(r) => r.clone(),
+        Verdict::NotTls(_) => "answer is not TLS".into(),
+        Verdict::NotTested { reason, .. } => reason.clone(),
+    }
+}
+
+/// What an answer without ServerHello, alert or SSLv2 message means, by how reading ended.
+fn judge_silence(answer: &Answer) -> Verdict {
+    if let Some(WireError::Malformed { what }) = &answer.flight.error {
+        return Verdict::ProtocolError(format!("malformed answer: {what}"));
+    }
+    match &answer.end {
+        End::Eof if answer.raw.is_empty() => Verdict::Refused {
+            reason: CLOSED.into(),
+            version: false,
+        },
+        End::Error(e) if answer.raw.is_empty() => Verdict::Refused {
+            reason: format!("{RESET} ({e})"),
+            version: false,
+        },
+        End::Timeout if answer.raw.is_empty() => Verdict::NoAnswer("no answer".into()),
+        End::Deadline => Verdict::NotTested {
+            reason: tcp::DEADLINE_REASON.into(),
+            stop: true,
+        },
+        End::Bound => Verdict::ProtocolError(format!(
+            "more than {MAX_FLIGHT_BYTES} bytes without a complete answer"
+        )),
+        end => Verdict::ProtocolError(format!(
+            "incomplete answer ({} bytes) then {}",
+            answer.raw.len(),
+            match end {
+                End::Eof => "connection closed".to_string(),
+                End::Error(e) => e.clone(),
+                End::Timeout => "no more data".to_string(),
+                _ => "stop".to_string(),
+            }
+        )),
+    }
+}
+
+/// The meaning of an answer to a TLS ClientHello offering `version` and `offered` suites.
+fn judge_tls_answer(version: TlsVersion, offered: &[u16], answer: &Answer) -> Verdict {
+    let flight = &answer.flight;
+    for m in &flight.messages {
+        match m {
+            ServerMessage::NotTls(raw) => return Verdict::NotTls(raw.clone()),
+            ServerMessage::Ssl2ServerHello(_) | ServerMessage::Ssl2Error(_) => {
+                return Verdict::ProtocolError("answered a TLS hello with SSLv2".into())
+            }
+            _ => {}
+        }
+    }
+    if let Some(sh) = flight.server_hello() {
+        let selected = match sh.selected_version() {
+            Ok(v) => v,
+            Err(e) => return Verdict::ProtocolError(format!("ServerHello: {e}")),
+        };
+        if selected.0 != version.wire() {
+            return Verdict::Refused {
+                reason: format!("server answered with {selected}"),
+                version: true,
+            };
+        }
+        if !offered.contains(&sh.cipher_suite) {
+            return Verdict::ProtocolError(format!(
+                "server selected {} (0x{:04X}), which was not offered",
+                suite_entry(sh.cipher_suite).name,
+                sh.cipher_suite
+            ));
+        }
+        if sh.compression_method != 0 {
+            return Verdict::ProtocolError(format!(
+                "server selected compression method {}, which was not offered",
+                sh.compression_method
+            ));
+        }
+        return Verdict::Picked {
+            suite: sh.cipher_suite,
+        };
+    }
+    if let Some(alert) = flight.alert() {
+        return Verdict::Refused {
+            reason: alert.description.to_string(),
+            version: alert.description == AlertDescription::PROTOCOL_VERSION,
+        };
+    }
+    judge_silence(answer)
+}
+
+/// The meaning of an answer to the SSLv2 CLIENT-HELLO: `Ok` with the shared cipher specs'
+/// names when the server speaks SSLv2 and shares one.
+fn judge_ssl2_answer(answer: &Answer) -> Result<Vec<String>, Verdict> {
+    for m in &answer.flight.messages {
+        match m {
+            ServerMessage::Ssl2ServerHello(hello) if !hello.cipher_specs.is_empty() => {
+                return Ok(hello
+                    .cipher_specs
+                    .iter()
+                    .map(|s| ssl2_cipher_name(*s))
+                    .collect());
+            }
+            ServerMessage::Ssl2ServerHello(_) => {
+                return Err(Verdict::Refused {
+                    reason: "SSLv2 SERVER-HELLO without a shared cipher spec".into(),
+                    version: true,
+                })
+            }
+            ServerMessage::Ssl2Error(code) => {
+                return Err(Verdict::Refused {
+                    reason: format!("SSLv2 ERROR 0x{code:04x}"),
+                    version: true,
+                })
+            }
+            ServerMessage::NotTls(raw) => return Err(Verdict::NotTls(raw.clone())),
+            _ => {}
+        }
+    }
+    if let Some(sh) = answer.flight.server_hello() {
+        return Err(Verdict::Refused {
+            reason: format!(
+                "server answered with {}",
+                sh.selected_version().unwrap_or(sh.legacy_version)
+            ),
+            version: true,
+        });
+    }
+    if let Some(alert) = answer.flight.alert() {
+        return Err(Verdict::Refused {
+            reason: alert.description.to_string(),
+            version: true,
+        });
+    }
+    Err(judge_silence(answer))
+}
