@@ -458,6 +458,58 @@ pub struct CertificateSummary {
     pub key_bits: Option<u32>,
 }
 
+/// The certificate chain a TLS server sent in one TLS 1.2/1.3 handshake, and the facts about it
+/// (`probe::tls::chain`). Trust is judged against the Mozilla root set (webpki-roots) only.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct CertificateChain {
+    /// Every certificate sent, in the order sent (leaf first). One that does not parse is left
+    /// out, with a note.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub certificates: Vec<CertificateSummary>,
+    /// How many certificates were received, parsed or not (at most 10 are kept: a longer chain
+    /// counts 10).
+    pub sent: u32,
+    /// Each certificate's issuer name equals the next one's subject name (RFC 5246 §7.4.2, RFC
+    /// 8446 §4.4.2). True for a single certificate; false when none was received or one does
+    /// not parse.
+    pub order_ok: bool,
+    /// The leaf's issuer and subject are the same and its own key verifies its signature.
+    pub leaf_self_signed: bool,
+    /// The leaf is self-signed, or a certificate named as its issuer was sent. False for a
+    /// CA-issued leaf sent alone: the intermediate is missing, unless the leaf was issued
+    /// directly by a root.
+    pub leaf_issuer_sent: bool,
+    /// The name `hostname_matches` is about: the SNI name, else the address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hostname: Option<String>,
+    /// The leaf's subjectAltName covers `hostname` (RFC 6125 with rustls-webpki: DNS names with
+    /// a left-most `*` label, IP addresses; the subject CN is not consulted). `None` when no
+    /// chain was received, the leaf does not parse, or `hostname` is an address and the leaf
+    /// has no IP address in its subjectAltName (nothing names the address).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hostname_matches: Option<bool>,
+    /// The chain leads from the leaf to a root of the Mozilla set through the certificates
+    /// sent, every certificate valid now, for server authentication. The name is not part of
+    /// this (see `hostname_matches`). `None` when no chain was received.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trusted: Option<bool>,
+    /// Why `trusted` is false: `unknown_issuer` (private CA, self-signed, or missing
+    /// intermediate), `expired`, `not_yet_valid`, `bad_signature`,
+    /// `unsupported_signature_algorithm`, `bad_encoding`, `invalid_purpose`,
+    /// `ca_used_as_end_entity`, or another rustls-webpki reason in snake case.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trust_error: Option<String>,
+    /// The server stapled an OCSP response (status_request is always offered).
+    pub ocsp_stapled: bool,
+    /// Why the handshake did not complete. The certificates are still analysed when the server
+    /// sent them before the failure; otherwise the other fields are empty.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handshake_error: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
 /// What the TLS engine found on one port: every protocol version tried and, for each accepted
 /// version, the exact set of cipher suites the server accepts. Suites are stored by IANA code
 /// point with their names; what a suite *is* (export, CBC, AEAD…) comes from the registry at
@@ -473,6 +525,22 @@ pub struct TlsAudit {
     /// Connections the audit opened.
     pub handshakes: u32,
     pub versions: Vec<TlsVersionSupport>,
+    /// The certificate chain, fetched with one more handshake (not counted in `handshakes`)
+    /// when the server answered at least one hello.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate_chain: Option<CertificateChain>,
+    /// Key-exchange groups the server accepts: for TLS 1.3 (ServerHello or HelloRetryRequest
+    /// naming the group) and for ECDHE at the best version up to TLS 1.2 (the curve of its
+    /// ServerKeyExchange). Empty when not tested; see `notes` for why.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<TlsGroupSupport>,
+    /// Smallest DH prime (bits) seen in a DHE ServerKeyExchange; `None` when no DHE suite was
+    /// accepted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dh_prime_bits: Option<u32>,
+    /// Protocol options (renegotiation, compression, fallback SCSV, heartbeat, tickets, ALPN).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub options: Option<TlsOptions>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
 }
@@ -519,6 +587,44 @@ pub struct TlsCipherSuite {
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub openssl_name: Option<String>,
+}
+
+/// One key-exchange group the server accepted at one version.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct TlsGroupSupport {
+    /// Registry name (`x25519`, `secp256r1`, `X25519MLKEM768`, `ffdhe2048`…), or `0xnnnn`.
+    pub name: String,
+    /// IANA TLS Supported Groups code point.
+    pub code: u16,
+    /// `TLSv1.3`, or the version up to TLS 1.2 whose ECDHE curves were tested.
+    pub version: String,
+}
+
+/// TLS protocol options. Each is `None` when it could not be tested (never a guess).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct TlsOptions {
+    /// RFC 5746: the server answered our renegotiation_info with its own (TLS 1.2 and below).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secure_renegotiation: Option<bool>,
+    /// The server picked DEFLATE when offered DEFLATE and null (RFC 3749).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compression: Option<bool>,
+    /// RFC 7507: a hello below the server's highest version with TLS_FALLBACK_SCSV got an
+    /// inappropriate_fallback alert (true) or a ServerHello (false).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fallback_scsv: Option<bool>,
+    /// RFC 6520: the server echoed the heartbeat extension (no heartbeat request is ever sent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub heartbeat: Option<bool>,
+    /// RFC 5077: the server echoed the empty SessionTicket extension (TLS 1.2 and below).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_ticket: Option<bool>,
+    /// RFC 7301: the protocol the server chose from `h2`, `http/1.1` (TLS 1.2 and below, where
+    /// the ServerHello is readable); empty when it chose none or could not be read.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alpn: Vec<String>,
 }
 
 /// [MS-RDPBCGR] 2.2.1.2: the server's answer to an X.224 Connection Request with RDP_NEG_REQ.

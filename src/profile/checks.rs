@@ -976,6 +976,10 @@ mod tests {
             sni: None,
             handshakes: 10,
             versions,
+            certificate_chain: None,
+            groups: vec![],
+            dh_prime_bits: None,
+            options: None,
             notes: vec![],
         }
     }

@@ -12,7 +12,7 @@ use crate::observation::{HostObservation, PortState, Resolution, TargetObservati
 
 use super::{
     confidence_label, evidence, other_ports_line, requirement_label, service_name, severity_label,
-    terminal_safe, terminal_safe_lines, vantage_label, vantage_summary, Report,
+    terminal_safe, terminal_safe_lines, tls_audit_lines, vantage_label, vantage_summary, Report,
 };
 
 pub fn render(report: &Report, lang: Lang) -> String {
@@ -397,6 +397,18 @@ fn host_section(w: &mut Writer, host: &HostObservation) {
         }
         if any_note {
             w.blank();
+        }
+        for port in &open {
+            if let Some(audit) = port.service.as_ref().and_then(|s| s.tls_audit.as_ref()) {
+                // A fenced block keeps the aligned suite table readable; a probe note quoting
+                // server bytes must not be able to close the fence.
+                w.line("```text");
+                for line in tls_audit_lines(port.port, audit, w.lang) {
+                    w.line(&line.replace("```", "` ` `"));
+                }
+                w.line("```");
+                w.blank();
+            }
         }
     }
     if let Some(other) = other_ports_line(&host.ports, w.lang) {

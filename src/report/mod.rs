@@ -17,7 +17,8 @@ use serde::{Deserialize, Serialize};
 use crate::finding::{sort_findings, Confidence, Finding, Requirement, Severity};
 use crate::i18n::{Label, Lang, Localized};
 use crate::observation::{
-    PortState, ProbeStatus, Scan, ServiceObservation, Vantage, VantageChoice, SCHEMA_VERSION,
+    PortState, ProbeStatus, Scan, ServiceObservation, TlsAudit, TlsSupport, Vantage, VantageChoice,
+    SCHEMA_VERSION,
 };
 
 pub mod json;
@@ -533,6 +534,75 @@ fn profile_line(profile: &ProfileRef, lang: Lang) -> String {
         profile.version,
         profile.title.get(lang)
     ))
+}
+
+/// The TLS engine's facts for one port as plain lines (no indentation, no markup): a header, then
+/// per version its support and, for accepted versions, one line per suite with its code point,
+/// IANA name and OpenSSL name. Server-supplied text never appears here (names come from the
+/// registry or our own probe), so the lines are safe to print as they are.
+pub fn tls_audit_lines(port: u16, audit: &TlsAudit, lang: Lang) -> Vec<String> {
+    let pick = |ja: &'static str, en: &'static str| if lang == Lang::Ja { ja } else { en };
+    let mut lines = vec![format!(
+        "TLS {port}/tcp — {} {}{}",
+        pick("ハンドシェイク数", "handshakes"),
+        audit.handshakes,
+        audit
+            .sni
+            .as_ref()
+            .map(|sni| format!(", SNI {}", terminal_safe(sni)))
+            .unwrap_or_default()
+    )];
+    for version in &audit.versions {
+        let support = match &version.support {
+            TlsSupport::Accepted => {
+                let order = match version.server_preference {
+                    Some(true) => pick("サーバー優先順", "server's order"),
+                    Some(false) => pick("クライアント優先順", "client's order"),
+                    None => pick("優先順は未検査", "order not tested"),
+                };
+                let lower_bound = if version.enumeration_complete {
+                    ""
+                } else {
+                    pick(
+                        "、列挙は未完了(下限)",
+                        ", enumeration incomplete (lower bound)",
+                    )
+                };
+                let count = version.cipher_suites.len();
+                match lang {
+                    Lang::Ja => format!("受理: {count} 件の暗号スイート、{order}{lower_bound}"),
+                    Lang::En => format!("accepted: {count} cipher suites, {order}{lower_bound}"),
+                }
+            }
+            TlsSupport::Rejected { reason } => {
+                format!("{} {}", pick("拒否:", "rejected:"), terminal_safe(reason))
+            }
+            TlsSupport::NotTested { reason } => {
+                format!("{} {}", Label::NotTested.text(lang), terminal_safe(reason))
+            }
+        };
+        lines.push(format!("  {:<8} {support}", version.version));
+        for suite in &version.cipher_suites {
+            lines.push(format!(
+                "    0x{:04X}  {}  {}",
+                suite.code,
+                terminal_safe(&suite.name),
+                suite
+                    .openssl_name
+                    .as_deref()
+                    .map(terminal_safe)
+                    .unwrap_or_default()
+            ));
+        }
+    }
+    for note in &audit.notes {
+        lines.push(format!(
+            "  {}: {}",
+            Label::Note.text(lang),
+            terminal_safe(note)
+        ));
+    }
+    lines
 }
 
 /// Longest server-supplied string kept in a one-line evidence summary.

@@ -12,8 +12,8 @@ use crate::observation::{HostObservation, PortState, Resolution, TargetObservati
 
 use super::{
     confidence_label, display_width, evidence, other_ports_line, profile_line, requirement_label,
-    service_name, severity_label, terminal_safe, terminal_safe_lines, vantage_label,
-    vantage_summary, Report,
+    service_name, severity_label, terminal_safe, terminal_safe_lines, tls_audit_lines,
+    vantage_label, vantage_summary, Report,
 };
 
 const STYLE_BOLD: &str = "1";
@@ -429,6 +429,13 @@ fn host_section(w: &mut Writer, host: &HostObservation) {
                     terminal_safe(note)
                 );
                 w.line(&text);
+            }
+        }
+        for port in &open {
+            if let Some(audit) = port.service.as_ref().and_then(|s| s.tls_audit.as_ref()) {
+                for line in tls_audit_lines(port.port, audit, w.lang) {
+                    w.line(&format!("    {line}"));
+                }
             }
         }
     }

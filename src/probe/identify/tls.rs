@@ -78,22 +78,25 @@ pub fn cipher_suite_name(suite: CipherSuite) -> String {
     }
 }
 
-/// What the verifier saw: the chain, and any handshake signature that did not verify.
+/// What the verifier saw: the chain, the stapled OCSP response, and any handshake signature
+/// that did not verify.
 #[derive(Debug, Default)]
 struct Recorded {
     chain: Vec<CertificateDer<'static>>,
+    ocsp_response: Vec<u8>,
     signature_error: Option<String>,
 }
 
 /// Accepts any certificate and records it. DANGER in a client that sends secrets; we send none.
+/// Shared with the TLS engine's certificate-chain fetch (`probe::tls::chain`).
 #[derive(Debug)]
-struct RecordingVerifier {
+pub(crate) struct RecordingVerifier {
     provider: Arc<CryptoProvider>,
     recorded: Mutex<Recorded>,
 }
 
 impl RecordingVerifier {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         RecordingVerifier {
             provider: provider(),
             recorded: Mutex::new(Recorded::default()),
@@ -104,6 +107,23 @@ impl RecordingVerifier {
         self.recorded
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The certificates the server sent, leaf first (at most [`MAX_CHAIN`]); empty before the
+    /// server's Certificate message.
+    pub(crate) fn chain(&self) -> Vec<CertificateDer<'static>> {
+        self.lock().chain.clone()
+    }
+
+    /// The stapled OCSP response (DER) the server sent with its certificate; empty if none.
+    /// rustls always offers `status_request`.
+    pub(crate) fn ocsp_response(&self) -> Vec<u8> {
+        self.lock().ocsp_response.clone()
+    }
+
+    /// The handshake-signature failure noted (and accepted), if any.
+    pub(crate) fn take_signature_error(&self) -> Option<String> {
+        self.lock().signature_error.take()
     }
 
     fn note_signature(
@@ -123,14 +143,16 @@ impl ServerCertVerifier for RecordingVerifier {
         end_entity: &CertificateDer<'_>,
         intermediates: &[CertificateDer<'_>],
         _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
+        ocsp_response: &[u8],
         _now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        self.lock().chain = std::iter::once(end_entity)
+        let mut recorded = self.lock();
+        recorded.chain = std::iter::once(end_entity)
             .chain(intermediates)
             .take(MAX_CHAIN)
             .map(|c| c.clone().into_owned())
             .collect();
+        recorded.ocsp_response = ocsp_response.to_vec();
         Ok(ServerCertVerified::assertion())
     }
 
@@ -235,13 +257,18 @@ fn server_name(ctx: &HostContext) -> ServerName<'static> {
     ServerName::IpAddress(ctx.address.into())
 }
 
-fn client_config(verifier: Arc<RecordingVerifier>) -> Result<ClientConfig, rustls::Error> {
+/// A TLS 1.2/1.3 client that accepts and records any certificate, offers `alpn`, and never
+/// resumes.
+pub(crate) fn client_config(
+    verifier: Arc<RecordingVerifier>,
+    alpn: &[&[u8]],
+) -> Result<ClientConfig, rustls::Error> {
     let mut config = ClientConfig::builder_with_provider(provider())
         .with_protocol_versions(rustls::ALL_VERSIONS)?
         .dangerous()
         .with_custom_certificate_verifier(verifier)
         .with_no_client_auth();
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
     config.resumption = rustls::client::Resumption::disabled();
     Ok(config)
 }
@@ -276,7 +303,7 @@ fn is_protocol_violation(e: &rustls::Error) -> bool {
 /// Runs the TLS step on `stream`.
 pub(crate) async fn run(ctx: &HostContext, port: u16, stream: TcpStream) -> StepResult {
     let verifier = Arc::new(RecordingVerifier::new());
-    let config = match client_config(verifier.clone()) {
+    let config = match client_config(verifier.clone(), &[b"http/1.1"]) {
         Ok(config) => config,
         Err(e) => {
             return StepResult::NoAnswer {
@@ -311,7 +338,7 @@ pub(crate) async fn run(ctx: &HostContext, port: u16, stream: TcpStream) -> Step
     let conn = tls.get_ref().1;
     let chain: Vec<CertificateDer<'static>> = match conn.peer_certificates() {
         Some(chain) => chain.iter().map(|c| c.clone().into_owned()).collect(),
-        None => verifier.lock().chain.clone(),
+        None => verifier.chain(),
     };
     let alpn = conn.alpn_protocol().map(|a| super::wire_text(a, 64));
     let mut id = TlsIdentification {
@@ -324,7 +351,7 @@ pub(crate) async fn run(ctx: &HostContext, port: u16, stream: TcpStream) -> Step
         certificate: None,
     };
     id.certificate = leaf_summary(&chain, &mut notes);
-    if let Some(e) = verifier.lock().signature_error.take() {
+    if let Some(e) = verifier.take_signature_error() {
         notes.push(format!(
             "handshake signature not verified with the certificate key: {e}"
         ));
@@ -391,7 +418,7 @@ fn handshake_failed(
             (None, _) => ProbeStatus::ProtocolError,
         };
         let mut notes = Vec::new();
-        let chain = verifier.lock().chain.clone();
+        let chain = verifier.chain();
         let mut obs = observed(ServiceKind::Tls, status);
         obs.tls = Some(TlsIdentification {
             version: None,

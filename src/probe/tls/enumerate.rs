@@ -21,14 +21,19 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::time::{timeout_at, Instant};
 
-use super::registry::{self, TlsVersion};
+use super::options::{
+    compression_verdict, fallback_verdict, group_entry, options_from_server_hello,
+    server_key_exchange, tls13_group, ECDHE_CURVE_CANDIDATES, TLS13_GROUP_CANDIDATES,
+};
+use super::registry::{self, KeyExchange, TlsVersion};
 use super::wire::{
     is_sni_name, parse_server_flight, ssl2_cipher_name, ssl2_client_hello, AlertDescription,
-    ClientHello, HelloOptions, ProtocolVersion, ServerFlight, ServerMessage, WireError,
-    MAX_SUITES_PER_HELLO, SSL2_CIPHER_SPECS,
+    ClientHello, HelloOptions, NamedGroup, ProtocolVersion, ServerFlight, ServerHello,
+    ServerMessage, WireError, MAX_SUITES_PER_HELLO, SSL2_CIPHER_SPECS,
 };
 use crate::observation::{
-    Bytes, ProbeStatus, TlsAudit, TlsCipherSuite, TlsSupport, TlsVersionSupport,
+    Bytes, ProbeStatus, TlsAudit, TlsCipherSuite, TlsGroupSupport, TlsOptions, TlsSupport,
+    TlsVersionSupport,
 };
 use crate::probe::tcp::{self, ConnectOutcome, NotTestedCause};
 use crate::probe::HostContext;
@@ -56,6 +61,7 @@ pub async fn audit_tls(ctx: &HostContext, port: u16, sni: Option<&str>) -> TlsAu
         notes: Vec::new(),
         tally: Tally::default(),
         stopped: None,
+        seen: Seen::default(),
     };
     if let Some(name) = sni.filter(|n| !is_sni_name(n)) {
         a.notes
@@ -74,11 +80,19 @@ pub async fn audit_tls(ctx: &HostContext, port: u16, sni: Option<&str>) -> TlsAu
         None => a.audit_ssl2().await,
     };
     versions.push(ssl2);
+    let (groups, dh_prime_bits, options) = a.audit_groups_and_options(&versions).await;
     TlsAudit {
         status: a.tally.status(),
         sni: a.sni,
         handshakes: a.handshakes,
+        certificate_chain: match a.tally.answered {
+            true => Some(super::chain::fetch_chain(ctx, port, sni).await),
+            false => None,
+        },
         versions,
+        groups,
+        dh_prime_bits,
+        options,
         notes: a.notes,
     }
 }
@@ -214,6 +228,69 @@ struct Auditor<'a> {
     tally: Tally,
     /// Set once the deadline or the budget ends the audit.
     stopped: Option<String>,
+    /// What the accepted hellos showed besides the suite, for groups and options.
+    seen: Seen,
+}
+
+/// Facts read from answers the server accepted (any probe), so later tests need fewer handshakes.
+#[derive(Default)]
+struct Seen {
+    /// TLS 1.3 groups named by a ServerHello or HelloRetryRequest.
+    tls13_groups: Vec<NamedGroup>,
+    /// ECDHE curves read from ServerKeyExchange, with the version.
+    ecdhe_curves: Vec<(TlsVersion, NamedGroup)>,
+    /// Smallest DH prime of a DHE ServerKeyExchange.
+    dh_prime_bits: Option<u32>,
+    /// The first ServerHello at the best version up to TLS 1.2.
+    legacy_hello: Option<(TlsVersion, ServerHello)>,
+    /// Problems reading the above, noted once the audit ends.
+    notes: Vec<String>,
+}
+
+impl Seen {
+    /// Records what an accepted hello at `version` (the server picked `suite`) shows.
+    fn observe(&mut self, version: TlsVersion, suite: u16, flight: &ServerFlight) {
+        let name = version.name();
+        if version == TlsVersion::Tls13 {
+            match tls13_group(flight) {
+                Ok(g) if !self.tls13_groups.contains(&g) => self.tls13_groups.push(g),
+                Ok(_) => {}
+                Err(e) => self.notes.push(format!("{name}: {e}")),
+            }
+            return;
+        }
+        if let Some(sh) = flight.server_hello() {
+            if self.legacy_hello.as_ref().is_none_or(|(v, _)| version > *v) {
+                self.legacy_hello = Some((version, sh.clone()));
+            }
+        }
+        let kx = registry::lookup(suite).map(|s| s.kx);
+        let ske = server_key_exchange(flight);
+        match (kx, ske) {
+            (Some(KeyExchange::Dhe), Some(ske)) => match ske.dhe_prime_bits() {
+                Ok(bits) => {
+                    self.dh_prime_bits = Some(self.dh_prime_bits.map_or(bits, |b| b.min(bits)))
+                }
+                Err(e) => self
+                    .notes
+                    .push(format!("{name}: DHE ServerKeyExchange: {e}")),
+            },
+            (Some(KeyExchange::Ecdhe), Some(ske)) => match ske.ecdhe_named_curve() {
+                Ok(g) if !self.ecdhe_curves.contains(&(version, g)) => {
+                    self.ecdhe_curves.push((version, g))
+                }
+                Ok(_) => {}
+                Err(e) => self
+                    .notes
+                    .push(format!("{name}: ECDHE ServerKeyExchange: {e}")),
+            },
+            (Some(KeyExchange::Dhe | KeyExchange::Ecdhe), None) => self.notes.push(format!(
+                "{name}: no ServerKeyExchange for {}",
+                suite_entry(suite).name
+            )),
+            _ => {}
+        }
+    }
 }
 
 impl Auditor<'_> {
@@ -300,18 +377,35 @@ impl Auditor<'_> {
 
     /// Sends one TLS ClientHello offering `version` and `suites`, and says what the answer means.
     async fn offer(&mut self, version: TlsVersion, suites: &[u16]) -> Verdict {
+        self.offer_with(version, suites, |_| {}).await.0
+    }
+
+    /// [`Auditor::offer`] with the hello changed by `tweak`; also returns the answer's flight.
+    async fn offer_with(
+        &mut self,
+        version: TlsVersion,
+        suites: &[u16],
+        tweak: impl FnOnce(&mut HelloOptions),
+    ) -> (Verdict, Option<ServerFlight>) {
         let mut opts = HelloOptions::new(ProtocolVersion(version.wire()), suites.to_vec());
         opts.server_name = self.sni.clone();
         opts.random = random_bytes();
         opts.key_share = random_bytes();
+        tweak(&mut opts);
         let hello = ClientHello::for_probe(&opts).encode();
         let answer = self.exchange(&hello, version == TlsVersion::Tls13).await;
-        let verdict = match answer {
-            Err(e) => self.no_connection(e),
-            Ok(answer) => judge_tls_answer(version, suites, &answer),
+        let (verdict, flight) = match answer {
+            Err(e) => (self.no_connection(e), None),
+            Ok(answer) => (
+                judge_tls_answer(version, suites, &answer),
+                Some(answer.flight),
+            ),
         };
+        if let (Verdict::Picked { suite }, Some(flight)) = (&verdict, &flight) {
+            self.seen.observe(version, *suite, flight);
+        }
         self.count(&verdict);
-        verdict
+        (verdict, flight)
     }
 
     fn no_connection(&mut self, e: NoConnection) -> Verdict {
@@ -584,6 +678,246 @@ impl Auditor<'_> {
             cipher_suites: Vec::new(),
             server_preference: None,
         }
+    }
+
+    /// Key-exchange groups, DH prime size and protocol options, once the versions are known
+    /// (method and handshake cost in [`super::options`]).
+    async fn audit_groups_and_options(
+        &mut self,
+        versions: &[TlsVersionSupport],
+    ) -> (Vec<TlsGroupSupport>, Option<u32>, Option<TlsOptions>) {
+        let accepted = |v: TlsVersion| -> Option<Vec<u16>> {
+            versions
+                .iter()
+                .find(|s| s.version == v.name() && s.support == TlsSupport::Accepted)
+                .map(|s| {
+                    s.cipher_suites
+                        .iter()
+                        .map(|c| c.code)
+                        .take(MAX_SUITES_PER_HELLO)
+                        .collect()
+                })
+                .filter(|s: &Vec<u16>| !s.is_empty())
+        };
+        let mut groups = Vec::new();
+        if let Some(suites) = accepted(TlsVersion::Tls13) {
+            groups.extend(self.tls13_groups(&suites).await);
+        }
+        // Versions up to TLS 1.2 with their accepted suites, best first.
+        let legacy: Vec<(TlsVersion, Vec<u16>)> = TLS_VERSIONS
+            .into_iter()
+            .filter(|v| *v != TlsVersion::Tls13)
+            .filter_map(|v| accepted(v).map(|s| (v, s)))
+            .collect();
+        let ecdhe = legacy.iter().find_map(|(v, suites)| {
+            let e: Vec<u16> = suites
+                .iter()
+                .copied()
+                .filter(|s| registry::lookup(*s).is_some_and(|i| i.kx == KeyExchange::Ecdhe))
+                .collect();
+            (!e.is_empty()).then_some((*v, e))
+        });
+        if let Some((v, suites)) = ecdhe {
+            groups.extend(self.ecdhe_curves(v, &suites).await);
+        }
+        let highest = TLS_VERSIONS.into_iter().find(|v| accepted(*v).is_some());
+        let options = match (legacy.first(), highest) {
+            (Some((best, suites)), Some(highest)) => {
+                let lower = legacy.iter().find(|(v, _)| *v < highest);
+                Some(self.options(*best, suites, lower).await)
+            }
+            _ => None,
+        };
+        let seen_notes = std::mem::take(&mut self.seen.notes);
+        self.notes.extend(seen_notes);
+        (groups, self.seen.dh_prime_bits, options)
+    }
+
+    /// TLS 1.3 groups by remove-the-chosen with an empty key_share (HelloRetryRequest).
+    async fn tls13_groups(&mut self, suites: &[u16]) -> Vec<TlsGroupSupport> {
+        let version = TlsVersion::Tls13;
+        let name = version.name();
+        let mut found = self.seen.tls13_groups.clone();
+        let mut remaining: Vec<NamedGroup> = TLS13_GROUP_CANDIDATES
+            .iter()
+            .copied()
+            .filter(|g| !found.contains(g))
+            .collect();
+        for _ in 0..TLS13_GROUP_CANDIDATES.len() {
+            if remaining.is_empty() {
+                break;
+            }
+            if let Some(reason) = self.stopped.clone() {
+                self.notes
+                    .push(format!("{name}: group enumeration incomplete: {reason}"));
+                break;
+            }
+            let offered = remaining.clone();
+            let (verdict, flight) = self
+                .offer_with(version, suites, |o| {
+                    o.groups = Some(offered);
+                    o.key_shares = Some(Vec::new());
+                })
+                .await;
+            let Verdict::Picked { .. } = verdict else {
+                if !matches!(verdict, Verdict::Refused { .. }) {
+                    self.notes.push(format!(
+                        "{name}: group enumeration incomplete: {}",
+                        describe(&verdict)
+                    ));
+                }
+                break;
+            };
+            match flight.as_ref().map(tls13_group) {
+                Some(Ok(g)) if remaining.contains(&g) => {
+                    found.push(g);
+                    remaining.retain(|x| *x != g);
+                }
+                Some(Ok(g)) => {
+                    self.notes.push(format!(
+                        "{name}: server chose group {g}, which was not offered"
+                    ));
+                    break;
+                }
+                Some(Err(e)) => {
+                    self.notes.push(format!("{name}: {e}"));
+                    break;
+                }
+                None => break,
+            }
+        }
+        found.iter().map(|g| group_entry(*g, name)).collect()
+    }
+
+    /// ECDHE curves at `version` by remove-the-chosen, offering only its accepted ECDHE `suites`
+    /// and reading the curve of each ServerKeyExchange.
+    async fn ecdhe_curves(&mut self, version: TlsVersion, suites: &[u16]) -> Vec<TlsGroupSupport> {
+        let name = version.name();
+        let mut found: Vec<NamedGroup> = self
+            .seen
+            .ecdhe_curves
+            .iter()
+            .filter(|(v, _)| *v == version)
+            .map(|(_, g)| *g)
+            .collect();
+        let mut remaining: Vec<NamedGroup> = ECDHE_CURVE_CANDIDATES
+            .iter()
+            .copied()
+            .filter(|g| !found.contains(g))
+            .collect();
+        for _ in 0..ECDHE_CURVE_CANDIDATES.len() {
+            if remaining.is_empty() {
+                break;
+            }
+            if let Some(reason) = self.stopped.clone() {
+                self.notes.push(format!(
+                    "{name}: ECDHE curve enumeration incomplete: {reason}"
+                ));
+                break;
+            }
+            let offered = remaining.clone();
+            let (verdict, flight) = self
+                .offer_with(version, suites, |o| o.groups = Some(offered))
+                .await;
+            let Verdict::Picked { .. } = verdict else {
+                if !matches!(verdict, Verdict::Refused { .. }) {
+                    self.notes.push(format!(
+                        "{name}: ECDHE curve enumeration incomplete: {}",
+                        describe(&verdict)
+                    ));
+                }
+                break;
+            };
+            let curve = flight
+                .as_ref()
+                .and_then(server_key_exchange)
+                .map(|ske| ske.ecdhe_named_curve());
+            match curve {
+                Some(Ok(g)) if remaining.contains(&g) => {
+                    found.push(g);
+                    remaining.retain(|x| *x != g);
+                }
+                Some(Ok(g)) => {
+                    self.notes.push(format!(
+                        "{name}: server chose curve {g}, which was not offered"
+                    ));
+                    break;
+                }
+                Some(Err(e)) => {
+                    self.notes
+                        .push(format!("{name}: ECDHE ServerKeyExchange: {e}"));
+                    break;
+                }
+                None => {
+                    self.notes.push(format!(
+                        "{name}: ECDHE suite picked without ServerKeyExchange"
+                    ));
+                    break;
+                }
+            }
+        }
+        found.iter().map(|g| group_entry(*g, name)).collect()
+    }
+
+    /// Options at `best` (the best version up to TLS 1.2, with its accepted `suites`); the
+    /// fallback test at `lower`, a version below the server's highest.
+    async fn options(
+        &mut self,
+        best: TlsVersion,
+        suites: &[u16],
+        lower: Option<&(TlsVersion, Vec<u16>)>,
+    ) -> TlsOptions {
+        let mut options = TlsOptions::default();
+        match self.seen.legacy_hello.clone() {
+            Some((v, sh)) if v == best => {
+                let seen = options_from_server_hello(&sh);
+                options.secure_renegotiation = seen.secure_renegotiation;
+                options.heartbeat = seen.heartbeat;
+                options.session_ticket = seen.session_ticket;
+                options.alpn = seen.alpn;
+                self.notes
+                    .extend(seen.notes.iter().map(|n| format!("{}: {n}", best.name())));
+            }
+            _ => self.notes.push(format!(
+                "{}: no ServerHello kept; renegotiation, heartbeat, ticket and ALPN not read",
+                best.name()
+            )),
+        }
+        match self.stopped.clone() {
+            Some(reason) => self.notes.push(format!("compression not tested: {reason}")),
+            None => {
+                let (verdict, flight) = self.offer_with(best, suites, |o| o.deflate = true).await;
+                match flight.map(|f| compression_verdict(&f, best.wire())) {
+                    Some(Ok(deflate)) => options.compression = Some(deflate),
+                    Some(Err(e)) => self.notes.push(format!("compression not decided: {e}")),
+                    None => self
+                        .notes
+                        .push(format!("compression not decided: {}", describe(&verdict))),
+                }
+            }
+        }
+        if let Some((v, lower_suites)) = lower {
+            match self.stopped.clone() {
+                Some(reason) => self
+                    .notes
+                    .push(format!("fallback SCSV not tested: {reason}")),
+                None => {
+                    let (verdict, flight) = self
+                        .offer_with(*v, lower_suites, |o| o.fallback_scsv = true)
+                        .await;
+                    match flight.map(|f| fallback_verdict(&f, v.wire())) {
+                        Some(Ok(supported)) => options.fallback_scsv = Some(supported),
+                        Some(Err(e)) => self
+                            .notes
+                            .push(format!("fallback SCSV not decided at {}: {e}", v.name())),
+                        None => self
+                            .notes
+                            .push(format!("fallback SCSV not decided: {}", describe(&verdict))),
+                    }
+                }
+            }
+        }
+        options
     }
 }
 

@@ -1,7 +1,9 @@
 //! The TLS engine: which hellos to send (`enumerate`), their codec (`wire`), and the cipher-suite
 //! registry (`registry`).
 
+pub mod chain;
 pub mod enumerate;
+pub mod options;
 pub mod registry;
 pub mod wire;
 

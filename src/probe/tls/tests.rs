@@ -184,8 +184,28 @@ async fn tls13_only_server() {
             reason: "protocol_version".into()
         }
     );
-    // 3 picks + 1 refusal + 1 preference test; 1 each for 1.2, 1.1, 1.0, SSLv3, SSLv2.
-    assert_eq!(audit.handshakes, 10);
+    // 3 picks + 1 refusal + 1 preference test; 1 each for 1.2, 1.1, 1.0, SSLv3, SSLv2; groups:
+    // x25519 known from the version probes, then 9 HelloRetryRequests (OpenSSL 3.0's default
+    // groups) and the refusal.
+    assert_eq!(audit.handshakes, 20);
+    assert_eq!(
+        group_names(&audit, "TLSv1.3"),
+        [
+            "x25519",
+            "secp256r1",
+            "x448",
+            "secp521r1",
+            "secp384r1",
+            "ffdhe2048",
+            "ffdhe3072",
+            "ffdhe4096",
+            "ffdhe6144",
+            "ffdhe8192"
+        ]
+    );
+    // Nothing up to TLS 1.2 to read options from.
+    assert_eq!(audit.options, None);
+    assert_eq!(audit.dh_prime_bits, None);
 }
 
 #[tokio::test]
@@ -362,4 +382,254 @@ async fn target_deadline_stops_the_audit() {
             v.support
         );
     }
+}
+
+/// Names of the groups accepted at `version`, in the order found.
+fn group_names<'a>(audit: &'a TlsAudit, version: &str) -> Vec<&'a str> {
+    audit
+        .groups
+        .iter()
+        .filter(|g| g.version == version)
+        .map(|g| g.name.as_str())
+        .collect()
+}
+
+#[test]
+fn hello_groups_and_key_shares_can_be_chosen() {
+    use super::wire::{ClientHello, ExtensionType, HelloOptions, NamedGroup, ProtocolVersion};
+    let mut opts = HelloOptions::new(ProtocolVersion::TLS13, vec![0x1301]);
+    opts.groups = Some(vec![NamedGroup::SECP384R1, NamedGroup::X25519MLKEM768]);
+    opts.key_shares = Some(Vec::new());
+    let hello = ClientHello::decode(&ClientHello::for_probe(&opts).encode()).unwrap();
+    let ext = hello.extensions.unwrap();
+    let data = |t: ExtensionType| ext.iter().find(|e| e.typ == t).unwrap().data.clone();
+    assert_eq!(
+        data(ExtensionType::SUPPORTED_GROUPS),
+        [0, 4, 0, 24, 0x11, 0xEC]
+    );
+    assert_eq!(data(ExtensionType::KEY_SHARE), [0, 0]);
+
+    opts.key_shares = Some(vec![(NamedGroup::SECP256R1, vec![4; 65])]);
+    let hello = ClientHello::decode(&ClientHello::for_probe(&opts).encode()).unwrap();
+    let ext = hello.extensions.unwrap();
+    let share = &ext
+        .iter()
+        .find(|e| e.typ == ExtensionType::KEY_SHARE)
+        .unwrap()
+        .data;
+    assert_eq!(share[..6], [0, 69, 0, 23, 0, 65]);
+    assert_eq!(share.len(), 2 + 4 + 65);
+
+    // The default is unchanged: every TLS 1.3 group, one x25519 share.
+    let default = HelloOptions::new(ProtocolVersion::TLS13, vec![0x1301]);
+    let hello = ClientHello::decode(&ClientHello::for_probe(&default).encode()).unwrap();
+    let ext = hello.extensions.unwrap();
+    let share = &ext
+        .iter()
+        .find(|e| e.typ == ExtensionType::KEY_SHARE)
+        .unwrap()
+        .data;
+    assert_eq!(share[..6], [0, 36, 0, 29, 0, 32]);
+}
+
+#[tokio::test]
+async fn tls13_groups_are_exactly_the_configured_ones() {
+    let server = s_server(&["-tls1_3", "-groups", "X25519:P-256"]).await;
+    let audit = audit(server.port, 100).await;
+    only_accepted(&audit, "TLSv1.3");
+    assert_eq!(group_names(&audit, "TLSv1.3"), ["x25519", "secp256r1"]);
+    assert_eq!(audit.groups.len(), 2);
+    let codes: Vec<u16> = audit.groups.iter().map(|g| g.code).collect();
+    assert_eq!(codes, [29, 23]);
+    // OpenSSL 3.0 has no ML-KEM: never claimed.
+    assert!(!audit.groups.iter().any(|g| g.code == 0x11EC));
+    // 10 as in `tls13_only_server`; x25519 is known from the version probes, then one
+    // HelloRetryRequest (secp256r1) and the refusal.
+    assert_eq!(audit.handshakes, 12);
+    assert_eq!(audit.options, None);
+    assert!(audit.notes.is_empty(), "{:?}", audit.notes);
+}
+
+#[tokio::test]
+async fn tls12_ecdhe_curves_and_options() {
+    let server = s_server(&[
+        "-tls1_2",
+        "-groups",
+        "P-384",
+        "-cipher",
+        "ECDHE-RSA-AES128-GCM-SHA256",
+    ])
+    .await;
+    let audit = audit(server.port, 100).await;
+    only_accepted(&audit, "TLSv1.2");
+    assert_eq!(group_names(&audit, "TLSv1.2"), ["secp384r1"]);
+    assert_eq!(audit.groups.len(), 1);
+    assert_eq!(audit.dh_prime_bits, None);
+    let options = audit.options.clone().expect("options");
+    assert_eq!(options.secure_renegotiation, Some(true));
+    assert_eq!(options.compression, Some(false));
+    // One version only: nothing to fall back to.
+    assert_eq!(options.fallback_scsv, None);
+    assert_eq!(options.heartbeat, Some(false));
+    assert_eq!(options.session_ticket, Some(true));
+    assert!(options.alpn.is_empty());
+    // 1.3 refused (1); 1.2: pick + a refusal per bundle of 128 suites (1 + 3); 1.1, 1.0, SSLv3,
+    // SSLv2 (4); curves: secp384r1 known from the pick, one refusal for the rest (1);
+    // compression (1).
+    assert_eq!(audit.handshakes, 11);
+    assert!(audit.notes.is_empty(), "{:?}", audit.notes);
+}
+
+#[tokio::test]
+async fn dhe_prime_size_and_no_ticket() {
+    let dir = tempfile::tempdir().unwrap();
+    let params = dir.path().join("dh.pem");
+    let params_s = params.to_str().unwrap();
+    // RFC 7919 ffdhe3072: instant, and unlike 2048 not what OpenSSL would pick on its own for
+    // an RSA-2048 certificate, so the value read must come from the configured parameters.
+    let out = openssl(&[
+        "genpkey",
+        "-genparam",
+        "-algorithm",
+        "DH",
+        "-pkeyopt",
+        "group:ffdhe3072",
+        "-out",
+        params_s,
+    ]);
+    assert!(out.status.success(), "openssl genpkey: {out:?}");
+    let server = s_server(&[
+        "-tls1_2",
+        "-no_ticket",
+        "-cipher",
+        "DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384",
+        "-dhparam",
+        params_s,
+    ])
+    .await;
+    let audit = audit(server.port, 100).await;
+    only_accepted(&audit, "TLSv1.2");
+    assert_eq!(audit.dh_prime_bits, Some(3072));
+    // No ECDHE suite: no curve test.
+    assert!(audit.groups.is_empty());
+    let options = audit.options.clone().expect("options");
+    assert_eq!(options.session_ticket, Some(false));
+    assert_eq!(options.secure_renegotiation, Some(true));
+    assert_eq!(options.compression, Some(false));
+    assert_eq!(options.fallback_scsv, None);
+    // 1.3 (1); 1.2: 2 picks + 3 bundle refusals + preference (6); 1.1, 1.0, SSLv3, SSLv2 (4);
+    // compression (1). The DH prime comes from the enumeration's own handshakes.
+    assert_eq!(audit.handshakes, 12);
+    assert!(audit.notes.is_empty(), "{:?}", audit.notes);
+}
+
+#[tokio::test]
+async fn fallback_scsv_is_honoured_between_tls11_and_tls12() {
+    let server = s_server(&[
+        "-min_protocol",
+        "TLSv1.1",
+        "-max_protocol",
+        "TLSv1.2",
+        "-cipher",
+        "ECDHE-RSA-AES128-SHA:ECDHE-RSA-AES128-GCM-SHA256@SECLEVEL=0",
+    ])
+    .await;
+    let audit = audit(server.port, 100).await;
+    assert_eq!(version(&audit, "TLSv1.2").support, TlsSupport::Accepted);
+    assert_eq!(version(&audit, "TLSv1.1").support, TlsSupport::Accepted);
+    let options = audit.options.clone().expect("options");
+    assert_eq!(options.fallback_scsv, Some(true));
+    assert_eq!(options.secure_renegotiation, Some(true));
+    assert_eq!(options.session_ticket, Some(true));
+    // Curves are tested at the best version with ECDHE only.
+    assert_eq!(
+        group_names(&audit, "TLSv1.2"),
+        ["x25519", "secp256r1", "secp384r1", "secp521r1", "x448"]
+    );
+    assert!(group_names(&audit, "TLSv1.1").is_empty());
+    // 1.3 (1); 1.2: 2 picks + 3 bundle refusals + preference (6); 1.1: pick + 2 bundle
+    // refusals (3); 1.0, SSLv3, SSLv2 (3); curves: x25519 known, 4 more + refusal (5);
+    // compression (1); fallback (1).
+    assert_eq!(audit.handshakes, 20);
+    assert!(audit.notes.is_empty(), "{:?}", audit.notes);
+}
+
+#[tokio::test]
+async fn fallback_scsv_from_tls12_on_a_tls13_server_and_alpn() {
+    let server = s_server(&[
+        "-cipher",
+        "ECDHE-RSA-AES128-GCM-SHA256",
+        "-ciphersuites",
+        "TLS_AES_128_GCM_SHA256",
+        "-groups",
+        "X25519:P-256",
+        "-alpn",
+        "http/1.1",
+    ])
+    .await;
+    let audit = audit(server.port, 100).await;
+    assert_eq!(group_names(&audit, "TLSv1.3"), ["x25519", "secp256r1"]);
+    assert_eq!(group_names(&audit, "TLSv1.2"), ["x25519", "secp256r1"]);
+    let options = audit.options.clone().expect("options");
+    assert_eq!(options.fallback_scsv, Some(true));
+    assert_eq!(options.alpn, ["http/1.1"]);
+    assert!(audit.notes.is_empty(), "{:?}", audit.notes);
+}
+
+#[test]
+fn option_verdicts_from_synthetic_answers() {
+    use super::options::{compression_verdict, fallback_verdict, options_from_server_hello};
+    use super::wire::{
+        Alert, AlertDescription, AlertLevel, Extension, ExtensionType, ServerFlight, ServerHello,
+        ServerMessage,
+    };
+    let hello = |compression_method: u8, extensions: Vec<Extension>| ServerHello {
+        legacy_version: super::wire::ProtocolVersion::TLS11,
+        random: [7; 32],
+        session_id: Vec::new(),
+        cipher_suite: 0xC013,
+        compression_method,
+        extensions,
+    };
+    let flight = |m: ServerMessage| ServerFlight {
+        messages: vec![m],
+        error: None,
+    };
+    // A server that ignores TLS_FALLBACK_SCSV answers at the lower version.
+    let sh = flight(ServerMessage::ServerHello(hello(1, Vec::new())));
+    assert_eq!(fallback_verdict(&sh, 0x0302), Ok(false));
+    assert!(fallback_verdict(&sh, 0x0303).is_err());
+    assert_eq!(compression_verdict(&sh, 0x0302), Ok(true));
+    let alert = |d| {
+        flight(ServerMessage::Alert(Alert {
+            level: AlertLevel::FATAL,
+            description: d,
+        }))
+    };
+    assert_eq!(
+        fallback_verdict(&alert(AlertDescription::INAPPROPRIATE_FALLBACK), 0x0302),
+        Ok(true)
+    );
+    assert!(fallback_verdict(&alert(AlertDescription::HANDSHAKE_FAILURE), 0x0302).is_err());
+    assert!(compression_verdict(&alert(AlertDescription::HANDSHAKE_FAILURE), 0x0302).is_err());
+
+    // No extensions echoed: no secure renegotiation, heartbeat or ticket, no ALPN.
+    let seen = options_from_server_hello(&hello(0, Vec::new()));
+    assert_eq!(seen.secure_renegotiation, Some(false));
+    assert_eq!(seen.heartbeat, Some(false));
+    assert_eq!(seen.session_ticket, Some(false));
+    assert!(seen.alpn.is_empty() && seen.notes.is_empty());
+    // Heartbeat echoed; a non-empty renegotiation_info on an initial handshake is not trusted.
+    let seen = options_from_server_hello(&hello(
+        0,
+        vec![
+            Extension::new(ExtensionType::HEARTBEAT, vec![1]),
+            Extension::new(ExtensionType::RENEGOTIATION_INFO, vec![1, 9]),
+            Extension::new(ExtensionType::ALPN, vec![0, 3, 2, b'h', b'2']),
+        ],
+    ));
+    assert_eq!(seen.heartbeat, Some(true));
+    assert_eq!(seen.secure_renegotiation, None);
+    assert_eq!(seen.alpn, ["h2"]);
+    assert_eq!(seen.notes.len(), 1);
 }

@@ -322,11 +322,42 @@ open_enum! {
     /// TLS Supported Groups registry (RFC 8446 §4.2.7, RFC 7919, RFC 8422;
     /// draft-ietf-tls-ecdhe-mlkem for the hybrids).
     NamedGroup(u16) {
+        /// RFC 4492 §5.1.1 curves, deprecated by RFC 8422 §5.1.1 (TLS 1.2 and below only).
+        SECT163K1 = 1 => "sect163k1",
+        SECT163R1 = 2 => "sect163r1",
+        SECT163R2 = 3 => "sect163r2",
+        SECT193R1 = 4 => "sect193r1",
+        SECT193R2 = 5 => "sect193r2",
+        SECT233K1 = 6 => "sect233k1",
+        SECT233R1 = 7 => "sect233r1",
+        SECT239K1 = 8 => "sect239k1",
+        SECT283K1 = 9 => "sect283k1",
+        SECT283R1 = 10 => "sect283r1",
+        SECT409K1 = 11 => "sect409k1",
+        SECT409R1 = 12 => "sect409r1",
+        SECT571K1 = 13 => "sect571k1",
+        SECT571R1 = 14 => "sect571r1",
+        SECP160K1 = 15 => "secp160k1",
+        SECP160R1 = 16 => "secp160r1",
+        SECP160R2 = 17 => "secp160r2",
+        SECP192K1 = 18 => "secp192k1",
+        SECP192R1 = 19 => "secp192r1",
+        SECP224K1 = 20 => "secp224k1",
+        SECP224R1 = 21 => "secp224r1",
+        SECP256K1 = 22 => "secp256k1",
         SECP256R1 = 23 => "secp256r1",
         SECP384R1 = 24 => "secp384r1",
         SECP521R1 = 25 => "secp521r1",
         X25519 = 29 => "x25519",
         X448 = 30 => "x448",
+        /// RFC 7027 (TLS 1.2 and below).
+        BRAINPOOLP256R1 = 26 => "brainpoolP256r1",
+        BRAINPOOLP384R1 = 27 => "brainpoolP384r1",
+        BRAINPOOLP512R1 = 28 => "brainpoolP512r1",
+        /// RFC 8734 (TLS 1.3).
+        BRAINPOOLP256R1TLS13 = 31 => "brainpoolP256r1tls13",
+        BRAINPOOLP384R1TLS13 = 32 => "brainpoolP384r1tls13",
+        BRAINPOOLP512R1TLS13 = 33 => "brainpoolP512r1tls13",
         FFDHE2048 = 256 => "ffdhe2048",
         FFDHE3072 = 257 => "ffdhe3072",
         FFDHE4096 = 258 => "ffdhe4096",
@@ -335,6 +366,8 @@ open_enum! {
         SECP256R1MLKEM768 = 0x11EB => "SecP256r1MLKEM768",
         X25519MLKEM768 = 0x11EC => "X25519MLKEM768",
         SECP384R1MLKEM1024 = 0x11ED => "SecP384r1MLKEM1024",
+        /// draft-tls-westerbaan-xyber768d00 (obsolete pre-standard hybrid).
+        X25519KYBER768DRAFT00 = 0x6399 => "X25519Kyber768Draft00",
     }
 }
 
@@ -494,6 +527,12 @@ pub struct HelloOptions {
     pub random: [u8; 32],
     /// The x25519 key share for TLS 1.3 (we never finish a handshake, so any 32 bytes do).
     pub key_share: [u8; 32],
+    /// `supported_groups` instead of the default ([`TLS13_GROUPS`] or [`LEGACY_GROUPS`]); an
+    /// empty list sends no `supported_groups` extension.
+    pub groups: Option<Vec<NamedGroup>>,
+    /// TLS 1.3 `key_share` entries instead of the default x25519 share of `key_share`; an empty
+    /// list sends an empty `client_shares`, which asks for a HelloRetryRequest (RFC 8446 §4.2.8).
+    pub key_shares: Option<Vec<(NamedGroup, Vec<u8>)>>,
 }
 
 impl HelloOptions {
@@ -508,6 +547,8 @@ impl HelloOptions {
             alpn: vec![b"h2".to_vec(), b"http/1.1".to_vec()],
             random: [0; 32],
             key_share: [0; 32],
+            groups: None,
+            key_shares: None,
         }
     }
 }
@@ -581,14 +622,20 @@ impl ClientHello {
             list.vec16(&entry.buf);
             ext.push(Extension::new(ExtensionType::SERVER_NAME, list.buf));
         }
-        let groups = if tls13 { TLS13_GROUPS } else { LEGACY_GROUPS };
-        let mut g = Writer::default();
-        for group in groups {
-            g.u16(group.0);
+        let groups = match &opts.groups {
+            Some(groups) => groups.as_slice(),
+            None if tls13 => TLS13_GROUPS,
+            None => LEGACY_GROUPS,
+        };
+        if !groups.is_empty() {
+            let mut g = Writer::default();
+            for group in groups {
+                g.u16(group.0);
+            }
+            let mut list = Writer::default();
+            list.vec16(&g.buf);
+            ext.push(Extension::new(ExtensionType::SUPPORTED_GROUPS, list.buf));
         }
-        let mut list = Writer::default();
-        list.vec16(&g.buf);
-        ext.push(Extension::new(ExtensionType::SUPPORTED_GROUPS, list.buf));
         // RFC 8422 §5.1.2: uncompressed, ansiX962_compressed_prime, ansiX962_compressed_char2.
         ext.push(Extension::new(
             ExtensionType::EC_POINT_FORMATS,
@@ -614,11 +661,21 @@ impl ClientHello {
                 vec![2, 0x03, 0x04],
             ));
             // RFC 8446 §4.2.8: KeyShareEntry client_shares<0..2^16-1>.
-            let mut entry = Writer::default();
-            entry.u16(NamedGroup::X25519.0);
-            entry.vec16(&opts.key_share);
+            let mut entries = Writer::default();
+            match &opts.key_shares {
+                Some(shares) => {
+                    for (group, key) in shares {
+                        entries.u16(group.0);
+                        entries.vec16(key);
+                    }
+                }
+                None => {
+                    entries.u16(NamedGroup::X25519.0);
+                    entries.vec16(&opts.key_share);
+                }
+            }
             let mut list = Writer::default();
-            list.vec16(&entry.buf);
+            list.vec16(&entries.buf);
             ext.push(Extension::new(ExtensionType::KEY_SHARE, list.buf));
             // RFC 8446 §4.2.9: psk_dhe_ke; OpenSSL and others want it present with key_share.
             ext.push(Extension::new(
