@@ -4,8 +4,8 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use super::{
-    CertificateValidity, Check, CheckKind, Policy, Profile, ServiceExposed, TlsCipherSuites,
-    TlsVersions,
+    CertificateValidity, Check, CheckKind, Policy, Profile, ServiceExposed, TlsCertificate,
+    TlsCipherSuites, TlsOptionRule, TlsVersions,
 };
 use crate::finding::{
     sort_findings, Confidence, Finding, FindingStatus, Location, Requirement, Severity,
@@ -46,6 +46,10 @@ pub fn evaluate(scan: &Scan, profiles: &[Profile]) -> Vec<Finding> {
                             service_exposed(&ctx, rule, &mut findings)
                         }
                         CheckKind::TlsVersions(rule) => tls_versions(&ctx, rule, &mut findings),
+                        CheckKind::TlsCertificate(rule) => {
+                            tls_certificate(&ctx, rule, &mut findings)
+                        }
+                        CheckKind::TlsOptions(rule) => tls_options(&ctx, rule, &mut findings),
                         CheckKind::TlsCipherSuites(rule) => {
                             tls_cipher_suites(&ctx, rule, &mut findings)
                         }
@@ -388,6 +392,212 @@ fn tls_cipher_suites(ctx: &Context, rule: &TlsCipherSuites, findings: &mut Vec<F
                 ),
             ));
         }
+    }
+}
+
+/// Reports a list of problems as one violation, or, when nothing was wrong but some input was
+/// missing, as not tested.
+fn report_problems(
+    ctx: &Context,
+    port: &PortObservation,
+    expected: Localized,
+    problems: Vec<(String, String)>,
+    untested: Vec<&str>,
+    findings: &mut Vec<Finding>,
+) {
+    if !problems.is_empty() {
+        let (ja, en): (Vec<String>, Vec<String>) = problems.into_iter().unzip();
+        findings.push(ctx.finding(
+            FindingStatus::Violation,
+            Confidence::Certain,
+            Some(port),
+            expected,
+            Localized::new(ja.join("; "), en.join("; ")),
+        ));
+    } else if !untested.is_empty() {
+        let reason = format!("not observed: {}", untested.join(", "));
+        findings.push(ctx.finding(
+            FindingStatus::NotTested {
+                reason: reason.clone(),
+            },
+            Confidence::Certain,
+            Some(port),
+            expected,
+            Localized::new(format!("未観測: {}", untested.join(", ")), reason),
+        ));
+    }
+}
+
+fn tls_certificate(ctx: &Context, rule: &TlsCertificate, findings: &mut Vec<Finding>) {
+    for (port, audit) in tls_ports(ctx) {
+        let Some(audit) = audit else {
+            tls_not_audited(ctx, port, findings);
+            continue;
+        };
+        let expected = Localized::new(
+            "証明書が規則の要件(鍵長・署名・信頼性・ホスト名)を満たすこと",
+            "the certificate meets the rule (key size, signature, trust, name)",
+        );
+        let chain = audit.certificate_chain.as_ref();
+        let Some(leaf) = chain.and_then(|c| c.certificates.first()) else {
+            report_problems(
+                ctx,
+                port,
+                expected,
+                vec![],
+                vec!["certificate chain"],
+                findings,
+            );
+            continue;
+        };
+        let chain = chain.expect("leaf came from the chain");
+        let mut problems = Vec::new();
+        let mut untested = Vec::new();
+        let bits = leaf.key_bits;
+        let minimum = match leaf.key_type.as_str() {
+            "RSA" => rule.min_rsa_bits,
+            "EC" => rule.min_ec_bits,
+            _ => None,
+        };
+        match (minimum, bits) {
+            (Some(min), Some(bits)) if bits < min => problems.push((
+                format!("{} 鍵が {bits} ビット(要件 {min} 以上)", leaf.key_type),
+                format!(
+                    "{} key of {bits} bits (at least {min} required)",
+                    leaf.key_type
+                ),
+            )),
+            (Some(_), None) => untested.push("key size"),
+            _ => {}
+        }
+        let signature = leaf.signature_algorithm.to_ascii_lowercase();
+        for hash in &rule.forbidden_signature_hashes {
+            if signature.contains(hash.as_str()) {
+                problems.push((
+                    format!("署名アルゴリズム {} ({hash})", leaf.signature_algorithm),
+                    format!("signed with {} ({hash})", leaf.signature_algorithm),
+                ));
+            }
+        }
+        if rule.require_trusted {
+            match chain.trusted {
+                Some(false) => problems.push((
+                    format!(
+                        "信頼されたルートに連鎖しない: {}{}",
+                        chain.trust_error.as_deref().unwrap_or("unknown"),
+                        if chain.leaf_self_signed {
+                            "（自己署名）"
+                        } else {
+                            ""
+                        }
+                    ),
+                    format!(
+                        "not trusted: {}{}",
+                        chain.trust_error.as_deref().unwrap_or("unknown"),
+                        if chain.leaf_self_signed {
+                            " (self-signed)"
+                        } else {
+                            ""
+                        }
+                    ),
+                )),
+                Some(true) => {}
+                None => untested.push("trust"),
+            }
+        }
+        if rule.require_hostname_match {
+            let name = chain.hostname.as_deref().unwrap_or("?");
+            match chain.hostname_matches {
+                Some(false) => problems.push((
+                    format!("{name} に対して無効な証明書"),
+                    format!("not valid for {name}"),
+                )),
+                Some(true) => {}
+                None => untested.push("hostname"),
+            }
+        }
+        report_problems(ctx, port, expected, problems, untested, findings);
+    }
+}
+
+fn tls_options(ctx: &Context, rule: &TlsOptionRule, findings: &mut Vec<Finding>) {
+    for (port, audit) in tls_ports(ctx) {
+        let Some(audit) = audit else {
+            tls_not_audited(ctx, port, findings);
+            continue;
+        };
+        let expected = Localized::new(
+            "TLS のプロトコルオプションと鍵交換が規則を満たすこと",
+            "TLS options and key exchange meet the rule",
+        );
+        // Renegotiation, compression, fallback and heartbeat exist only up to TLS 1.2: on a TLS 1.3-only
+        // server there is nothing to check, which is neither a violation nor "not tested".
+        let below_tls13 = audit
+            .versions
+            .iter()
+            .any(|v| v.support == TlsSupport::Accepted && v.version != "TLSv1.3");
+        if !below_tls13 {
+            continue;
+        }
+        let options = audit.options.as_ref();
+        let mut problems = Vec::new();
+        let mut untested = Vec::new();
+        let mut require = |wanted: bool,
+                           seen: Option<Option<bool>>,
+                           ok: bool,
+                           name: &'static str,
+                           ja: &str,
+                           en: &str| {
+            if !wanted {
+                return;
+            }
+            match seen.flatten() {
+                Some(value) if value != ok => problems.push((ja.to_string(), en.to_string())),
+                Some(_) => {}
+                None => untested.push(name),
+            }
+        };
+        require(
+            rule.require_secure_renegotiation,
+            options.map(|o| o.secure_renegotiation),
+            true,
+            "secure renegotiation",
+            "安全な再ネゴシエーション(RFC 5746)に対応していない",
+            "no secure renegotiation (RFC 5746)",
+        );
+        require(
+            rule.forbid_compression,
+            options.map(|o| o.compression),
+            false,
+            "compression",
+            "TLS 圧縮が有効(CRIME)",
+            "TLS compression enabled (CRIME)",
+        );
+        require(
+            rule.require_fallback_scsv,
+            options.map(|o| o.fallback_scsv),
+            true,
+            "fallback SCSV",
+            "TLS_FALLBACK_SCSV によるダウングレード防止がない",
+            "no downgrade protection (TLS_FALLBACK_SCSV)",
+        );
+        require(
+            rule.forbid_heartbeat,
+            options.map(|o| o.heartbeat),
+            false,
+            "heartbeat",
+            "heartbeat 拡張が有効",
+            "heartbeat extension enabled",
+        );
+        if let (Some(min), Some(bits)) = (rule.min_dh_bits, audit.dh_prime_bits) {
+            if bits < min {
+                problems.push((
+                    format!("DHE の素数が {bits} ビット(要件 {min} 以上、Logjam)"),
+                    format!("DHE prime of {bits} bits (at least {min} required; Logjam)"),
+                ));
+            }
+        }
+        report_problems(ctx, port, expected, problems, untested, findings);
     }
 }
 
@@ -976,12 +1186,135 @@ mod tests {
             sni: None,
             handshakes: 10,
             versions,
-            certificate_chain: None,
+            certificate_chain: Some(healthy_chain()),
             groups: vec![],
             dh_prime_bits: None,
-            options: None,
+            options: Some(TlsOptions {
+                secure_renegotiation: Some(true),
+                compression: Some(false),
+                fallback_scsv: Some(true),
+                heartbeat: Some(false),
+                session_ticket: Some(true),
+                alpn: vec![],
+            }),
             notes: vec![],
         }
+    }
+
+    fn leaf(key_type: &str, bits: u32, signature: &str) -> CertificateSummary {
+        CertificateSummary {
+            subject: "CN=vpn.example.jp".into(),
+            issuer: "CN=Example CA".into(),
+            self_signed: false,
+            not_before: "2026-01-01T00:00:00Z".into(),
+            not_after: "2027-06-01T00:00:00Z".into(),
+            dns_names: vec!["vpn.example.jp".into()],
+            signature_algorithm: signature.into(),
+            key_type: key_type.into(),
+            key_bits: Some(bits),
+        }
+    }
+
+    fn healthy_chain() -> CertificateChain {
+        CertificateChain {
+            certificates: vec![leaf("RSA", 2048, "sha256WithRSAEncryption")],
+            sent: 2,
+            order_ok: true,
+            leaf_self_signed: false,
+            leaf_issuer_sent: true,
+            hostname: Some("vpn.example.jp".into()),
+            hostname_matches: Some(true),
+            trusted: Some(true),
+            trust_error: None,
+            ocsp_stapled: false,
+            handshake_error: None,
+            notes: vec![],
+        }
+    }
+
+    fn modern_versions() -> Vec<TlsVersionSupport> {
+        vec![
+            version("TLSv1.3", TlsSupport::Accepted, &[0x1301], true),
+            version("TLSv1.2", TlsSupport::Accepted, &[0xC02F], true),
+        ]
+    }
+
+    #[test]
+    fn weak_or_untrusted_certificates_are_found() {
+        let mut weak = audit(modern_versions());
+        let chain = weak.certificate_chain.as_mut().unwrap();
+        chain.certificates[0] = leaf("RSA", 1024, "sha1WithRSAEncryption");
+        chain.trusted = Some(false);
+        chain.trust_error = Some("unknown_issuer".into());
+        chain.leaf_self_signed = true;
+        chain.hostname_matches = Some(false);
+        let s = scan(Vantage::Outside, vec![tls_port(Some(weak))]);
+        let findings = evaluate(&s, &[profile()]);
+        let by_rule = |rule: &str| {
+            findings
+                .iter()
+                .find(|f| f.rule == rule)
+                .unwrap_or_else(|| panic!("{rule}: {:?}", rules_of(&findings)))
+        };
+        let weak = &by_rule("tls-certificate-weak").actual.en;
+        assert!(
+            weak.contains("1024 bits") && weak.contains("sha1"),
+            "{weak}"
+        );
+        let untrusted = &by_rule("tls-certificate-untrusted-from-outside").actual.en;
+        assert!(
+            untrusted.contains("unknown_issuer (self-signed)")
+                && untrusted.contains("not valid for vpn.example.jp"),
+            "{untrusted}"
+        );
+        // The same certificate seen from inside: weak still, but trust is not judged there.
+        let mut inside = s.clone();
+        inside.targets[0].hosts[0].vantage = Vantage::Inside;
+        let findings = evaluate(&inside, &[profile()]);
+        assert!(findings.iter().any(|f| f.rule == "tls-certificate-weak"));
+        assert!(findings
+            .iter()
+            .all(|f| f.rule != "tls-certificate-untrusted-from-outside"));
+    }
+
+    #[test]
+    fn weak_protocol_options_are_found_and_tls13_only_has_none() {
+        let mut weak = audit(modern_versions());
+        weak.dh_prime_bits = Some(1024);
+        let options = weak.options.as_mut().unwrap();
+        options.compression = Some(true);
+        options.secure_renegotiation = Some(false);
+        options.fallback_scsv = None;
+        let s = scan(Vantage::Inside, vec![tls_port(Some(weak))]);
+        let findings = evaluate(&s, &[profile()]);
+        let protocol = findings
+            .iter()
+            .find(|f| f.rule == "tls-protocol-options")
+            .expect("options finding");
+        for part in ["RFC 5746", "CRIME", "1024 bits"] {
+            assert!(
+                protocol.actual.en.contains(part),
+                "{part}: {}",
+                protocol.actual.en
+            );
+        }
+        let fallback = findings
+            .iter()
+            .find(|f| f.rule == "tls-no-fallback-protection")
+            .expect("fallback");
+        assert!(
+            matches!(&fallback.status, FindingStatus::NotTested { reason } if reason.contains("fallback"))
+        );
+
+        let mut tls13_only = audit(vec![version(
+            "TLSv1.3",
+            TlsSupport::Accepted,
+            &[0x1301],
+            true,
+        )]);
+        tls13_only.options = None;
+        let s = scan(Vantage::Inside, vec![tls_port(Some(tls13_only))]);
+        assert!(evaluate(&s, &[profile()]).is_empty());
     }
 
     #[test]

@@ -166,6 +166,47 @@ pub enum CheckKind {
     TlsVersions(TlsVersions),
     /// Cipher suites a TLS server accepts, against an allowed list and/or forbidden kinds.
     TlsCipherSuites(TlsCipherSuites),
+    /// The certificate chain a TLS server presents: key size, signature hash, trust, name.
+    TlsCertificate(TlsCertificate),
+    /// Protocol options and key exchange of a TLS server (renegotiation, compression,
+    /// fallback protection, heartbeat, DH size).
+    TlsOptions(TlsOptionRule),
+}
+
+/// Limits on the leaf certificate; every limit is optional, an absent one is not checked.
+#[derive(Debug, Clone, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct TlsCertificate {
+    #[serde(default)]
+    pub min_rsa_bits: Option<u32>,
+    #[serde(default)]
+    pub min_ec_bits: Option<u32>,
+    /// Hash names that must not sign the leaf: `md5`, `sha1`.
+    #[serde(default)]
+    pub forbidden_signature_hashes: Vec<String>,
+    /// The chain must lead to a root of the bundled store (webpki-roots).
+    #[serde(default)]
+    pub require_trusted: bool,
+    /// The leaf must be valid for the name that was scanned.
+    #[serde(default)]
+    pub require_hostname_match: bool,
+}
+
+/// Each requirement is opt-in; `None`/`false` means "not checked by this rule".
+#[derive(Debug, Clone, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct TlsOptionRule {
+    #[serde(default)]
+    pub require_secure_renegotiation: bool,
+    #[serde(default)]
+    pub forbid_compression: bool,
+    #[serde(default)]
+    pub require_fallback_scsv: bool,
+    #[serde(default)]
+    pub forbid_heartbeat: bool,
+    /// Smallest DH prime accepted for DHE key exchange, in bits.
+    #[serde(default)]
+    pub min_dh_bits: Option<u32>,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -368,6 +409,23 @@ impl Profile {
                     }
                     if rule.allowed.is_none() && rule.forbidden_properties.is_empty() {
                         return Err(at("needs `allowed` or `forbidden_properties`".into()));
+                    }
+                }
+                CheckKind::TlsCertificate(rule) => {
+                    if let Some(bad) = rule
+                        .forbidden_signature_hashes
+                        .iter()
+                        .find(|h| !matches!(h.as_str(), "md5" | "sha1"))
+                    {
+                        return Err(at(format!("unknown signature hash {bad:?} (md5 or sha1)")));
+                    }
+                    if *rule == TlsCertificate::default() {
+                        return Err(at("sets no requirement".into()));
+                    }
+                }
+                CheckKind::TlsOptions(rule) => {
+                    if *rule == TlsOptionRule::default() {
+                        return Err(at("sets no requirement".into()));
                     }
                 }
                 CheckKind::CertificateValidity(_) => {}
