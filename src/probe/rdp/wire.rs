@@ -19,6 +19,8 @@ use std::fmt;
 
 use thiserror::Error;
 
+use crate::wire::ShortRead;
+
 /// TPKT version ([RFC 1006] §6, [T.123] §8): always 3.
 pub const TPKT_VERSION: u8 = 3;
 /// TPKT header length: version, reserved, and a 16-bit big-endian packet length.
@@ -83,64 +85,14 @@ pub enum WireError {
     UnterminatedCookie,
 }
 
-/// A cursor over a byte slice that cannot read past its end; [`Reader::sub`] carves out a
-/// length-bounded child so a declared length can never be overrun.
-#[derive(Debug, Clone)]
-pub struct Reader<'a> {
-    buf: &'a [u8],
-    pos: usize,
-}
+/// The shared bounded reader, failing with this codec's error.
+pub type Reader<'a> = crate::wire::Reader<'a, WireError>;
 
-impl<'a> Reader<'a> {
-    pub fn new(buf: &'a [u8]) -> Self {
-        Reader { buf, pos: 0 }
-    }
-
-    pub fn remaining(&self) -> usize {
-        self.buf.len() - self.pos
-    }
-
-    /// The next `n` bytes.
-    pub fn take(&mut self, n: usize) -> Result<&'a [u8], WireError> {
-        if self.remaining() < n {
-            return Err(WireError::Truncated {
-                needed: n - self.remaining(),
-            });
+impl From<ShortRead> for WireError {
+    fn from(short: ShortRead) -> Self {
+        WireError::Truncated {
+            needed: short.needed,
         }
-        let out = &self.buf[self.pos..self.pos + n];
-        self.pos += n;
-        Ok(out)
-    }
-
-    /// A reader over the next `n` bytes only.
-    pub fn sub(&mut self, n: usize) -> Result<Reader<'a>, WireError> {
-        self.take(n).map(Reader::new)
-    }
-
-    /// Everything not read yet.
-    pub fn rest(&mut self) -> &'a [u8] {
-        let out = &self.buf[self.pos..];
-        self.pos = self.buf.len();
-        out
-    }
-
-    pub fn u8(&mut self) -> Result<u8, WireError> {
-        Ok(self.take(1)?[0])
-    }
-
-    pub fn u16_be(&mut self) -> Result<u16, WireError> {
-        let b = self.take(2)?;
-        Ok(u16::from_be_bytes([b[0], b[1]]))
-    }
-
-    pub fn u16_le(&mut self) -> Result<u16, WireError> {
-        let b = self.take(2)?;
-        Ok(u16::from_le_bytes([b[0], b[1]]))
-    }
-
-    pub fn u32_le(&mut self) -> Result<u32, WireError> {
-        let b = self.take(4)?;
-        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
     }
 }
 

@@ -22,6 +22,8 @@ use std::fmt;
 
 use thiserror::Error;
 
+use crate::wire::ShortRead;
+
 /// RFC 8446 §5.1: a TLSPlaintext fragment is at most 2^14 bytes; RFC 5246 §6.2.3 allows a
 /// TLSCiphertext 2048 bytes more. Anything longer is not TLS.
 pub const MAX_RECORD_LEN: usize = (1 << 14) + 2048;
@@ -65,91 +67,24 @@ fn malformed<T>(what: &'static str) -> Result<T, WireError> {
     Err(WireError::Malformed { what })
 }
 
-/// A cursor over a byte slice that cannot read past its end; [`Reader::sub`] carves out a
-/// length-bounded child so a declared length can never be overrun.
-#[derive(Debug, Clone)]
-pub struct Reader<'a> {
-    buf: &'a [u8],
-    pos: usize,
+/// The shared bounded reader, failing with this codec's error.
+pub type Reader<'a> = crate::wire::Reader<'a, WireError>;
+
+impl From<ShortRead> for WireError {
+    fn from(short: ShortRead) -> Self {
+        WireError::Incomplete {
+            needed: short.needed,
+        }
+    }
 }
 
-impl<'a> Reader<'a> {
-    pub fn new(buf: &'a [u8]) -> Self {
-        Reader { buf, pos: 0 }
-    }
-
-    pub fn remaining(&self) -> usize {
-        self.buf.len() - self.pos
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.remaining() == 0
-    }
-
-    /// The next `n` bytes.
-    pub fn take(&mut self, n: usize) -> Result<&'a [u8], WireError> {
-        if self.remaining() < n {
-            return Err(WireError::Incomplete {
-                needed: n - self.remaining(),
-            });
-        }
-        let out = &self.buf[self.pos..self.pos + n];
-        self.pos += n;
-        Ok(out)
-    }
-
-    /// A reader over the next `n` bytes only.
-    pub fn sub(&mut self, n: usize) -> Result<Reader<'a>, WireError> {
-        self.take(n).map(Reader::new)
-    }
-
-    /// Everything not read yet.
-    pub fn rest(&mut self) -> &'a [u8] {
-        let out = &self.buf[self.pos..];
-        self.pos = self.buf.len();
-        out
-    }
-
-    pub fn u8(&mut self) -> Result<u8, WireError> {
-        Ok(self.take(1)?[0])
-    }
-
-    pub fn u16(&mut self) -> Result<u16, WireError> {
-        let b = self.take(2)?;
-        Ok(u16::from_be_bytes([b[0], b[1]]))
-    }
-
-    pub fn u24(&mut self) -> Result<usize, WireError> {
-        let b = self.take(3)?;
-        Ok(usize::from(b[0]) << 16 | usize::from(b[1]) << 8 | usize::from(b[2]))
-    }
-
-    /// `opaque x<0..2^8-1>` (RFC 8446 §3.4).
-    pub fn vec8(&mut self) -> Result<Reader<'a>, WireError> {
-        let n = usize::from(self.u8()?);
-        self.sub(n)
-    }
-
-    /// `opaque x<0..2^16-1>`.
-    pub fn vec16(&mut self) -> Result<Reader<'a>, WireError> {
-        let n = usize::from(self.u16()?);
-        self.sub(n)
-    }
-
-    /// `opaque x<0..2^24-1>`.
-    pub fn vec24(&mut self) -> Result<Reader<'a>, WireError> {
-        let n = self.u24()?;
-        self.sub(n)
-    }
-
-    /// Inside a structure whose length was declared, a short read is a broken length, not a
-    /// reason to wait for more bytes.
-    fn inner<T>(r: Result<T, WireError>, what: &'static str) -> Result<T, WireError> {
-        r.map_err(|e| match e {
-            WireError::Incomplete { .. } => WireError::Malformed { what },
-            other => other,
-        })
-    }
+/// Inside a structure whose length was declared, a short read is a broken length, not a reason
+/// to wait for more bytes.
+fn inner<T>(r: Result<T, WireError>, what: &'static str) -> Result<T, WireError> {
+    r.map_err(|e| match e {
+        WireError::Incomplete { .. } => WireError::Malformed { what },
+        other => other,
+    })
 }
 
 /// Appends big-endian integers and length-prefixed vectors. Lengths that overflow their prefix
@@ -487,20 +422,20 @@ fn decode_extensions(r: &mut Reader<'_>) -> Result<Vec<Extension>, WireError> {
     if r.is_empty() {
         return Ok(Vec::new());
     }
-    let mut block = Reader::inner(r.vec16(), "extensions block longer than its message")?;
+    let mut block = inner(r.vec16(), "extensions block longer than its message")?;
     if !r.is_empty() {
         return malformed("bytes after the extensions block");
     }
     let mut out: Vec<Extension> = Vec::new();
     while !block.is_empty() {
-        let typ = ExtensionType(Reader::inner(block.u16(), "truncated extension header")?);
-        let data = Reader::inner(block.vec16(), "extension longer than the extensions block")?;
+        let typ = ExtensionType(inner(block.u16_be(), "truncated extension header")?);
+        let data = inner(block.vec16(), "extension longer than the extensions block")?;
         if out.iter().any(|e| e.typ == typ) {
             return malformed("duplicate extension");
         }
         out.push(Extension {
             typ,
-            data: data.buf.to_vec(),
+            data: data.unread().to_vec(),
         });
     }
     Ok(out)
@@ -799,19 +734,19 @@ impl ClientHello {
             return malformed("bytes after the ClientHello");
         }
         let what = "ClientHello shorter than its fields";
-        let client_version = ProtocolVersion(Reader::inner(body.u16(), what)?);
+        let client_version = ProtocolVersion(inner(body.u16_be(), what)?);
         let mut random = [0u8; 32];
-        random.copy_from_slice(Reader::inner(body.take(32), what)?);
-        let session_id = Reader::inner(body.vec8(), what)?.rest().to_vec();
-        let mut suites_r = Reader::inner(body.vec16(), what)?;
+        random.copy_from_slice(inner(body.take(32), what)?);
+        let session_id = inner(body.vec8(), what)?.rest().to_vec();
+        let mut suites_r = inner(body.vec16(), what)?;
         if suites_r.remaining() % 2 != 0 {
             return malformed("odd cipher_suites length");
         }
         let mut cipher_suites = Vec::with_capacity(suites_r.remaining() / 2);
         while !suites_r.is_empty() {
-            cipher_suites.push(suites_r.u16()?);
+            cipher_suites.push(suites_r.u16_be()?);
         }
-        let compression_methods = Reader::inner(body.vec8(), what)?.rest().to_vec();
+        let compression_methods = inner(body.vec8(), what)?.rest().to_vec();
         let extensions = if body.is_empty() {
             None
         } else {
@@ -912,15 +847,15 @@ impl ServerHello {
     pub fn decode(body: &[u8]) -> Result<ServerHello, WireError> {
         let mut r = Reader::new(body);
         let what = "ServerHello shorter than its fields";
-        let legacy_version = ProtocolVersion(Reader::inner(r.u16(), what)?);
+        let legacy_version = ProtocolVersion(inner(r.u16_be(), what)?);
         let mut random = [0u8; 32];
-        random.copy_from_slice(Reader::inner(r.take(32), what)?);
-        let session_id = Reader::inner(r.vec8(), what)?.rest().to_vec();
+        random.copy_from_slice(inner(r.take(32), what)?);
+        let session_id = inner(r.vec8(), what)?.rest().to_vec();
         if session_id.len() > 32 {
             return malformed("session_id longer than 32 bytes");
         }
-        let cipher_suite = Reader::inner(r.u16(), what)?;
-        let compression_method = Reader::inner(r.u8(), what)?;
+        let cipher_suite = inner(r.u16_be(), what)?;
+        let compression_method = inner(r.u8(), what)?;
         let extensions = decode_extensions(&mut r)?;
         Ok(ServerHello {
             legacy_version,
@@ -977,9 +912,9 @@ impl ServerHello {
         };
         let mut r = Reader::new(data);
         let what = "key_share shorter than its fields";
-        let group = NamedGroup(Reader::inner(r.u16(), what)?);
+        let group = NamedGroup(inner(r.u16_be(), what)?);
         if !self.is_hello_retry_request() {
-            let key = Reader::inner(r.vec16(), what)?;
+            let key = inner(r.vec16(), what)?;
             if key.remaining() == 0 {
                 return malformed("empty key_exchange in key_share");
             }
@@ -996,11 +931,11 @@ impl ServerHello {
             return Ok(None);
         };
         let mut r = Reader::new(data);
-        let inner = Reader::inner(r.vec8(), "renegotiation_info shorter than its length")?;
+        let inner = inner(r.vec8(), "renegotiation_info shorter than its length")?;
         if !r.is_empty() {
             return malformed("bytes after renegotiation_info");
         }
-        Ok(Some(inner.buf.to_vec()))
+        Ok(Some(inner.unread().to_vec()))
     }
 
     /// RFC 7301 §3.1: the one protocol the server selected.
@@ -1010,15 +945,15 @@ impl ServerHello {
         };
         let mut r = Reader::new(data);
         let what = "ALPN shorter than its fields";
-        let mut list = Reader::inner(r.vec16(), what)?;
-        let proto = Reader::inner(list.vec8(), what)?;
+        let mut list = inner(r.vec16(), what)?;
+        let proto = inner(list.vec8(), what)?;
         if !list.is_empty() || !r.is_empty() {
             return malformed("ALPN in ServerHello names more than one protocol");
         }
         if proto.remaining() == 0 {
             return malformed("empty ALPN protocol name");
         }
-        Ok(Some(proto.buf.to_vec()))
+        Ok(Some(proto.unread().to_vec()))
     }
 
     /// RFC 6520 §2: the server's HeartbeatMode (1 peer_allowed_to_send, 2 peer_not_allowed_to_send).
@@ -1061,7 +996,7 @@ impl ServerKeyExchange {
     /// bits not counted.
     pub fn dhe_prime_bits(&self) -> Result<u32, WireError> {
         let mut r = Reader::new(&self.body);
-        let mut p = Reader::inner(r.vec16(), "dh_p longer than ServerKeyExchange")?;
+        let mut p = inner(r.vec16(), "dh_p longer than ServerKeyExchange")?;
         let p = p.rest();
         let Some(first) = p.iter().position(|b| *b != 0) else {
             return malformed("dh_p is zero");
@@ -1075,10 +1010,10 @@ impl ServerKeyExchange {
     pub fn ecdhe_named_curve(&self) -> Result<NamedGroup, WireError> {
         let mut r = Reader::new(&self.body);
         let what = "ServerECDHParams shorter than its fields";
-        if Reader::inner(r.u8(), what)? != 3 {
+        if inner(r.u8(), what)? != 3 {
             return malformed("ECParameters curve_type is not named_curve");
         }
-        Ok(NamedGroup(Reader::inner(r.u16(), what)?))
+        Ok(NamedGroup(inner(r.u16_be(), what)?))
     }
 }
 
@@ -1279,7 +1214,7 @@ fn parse_tls_records(buf: &[u8], out: &mut Vec<ServerMessage>) -> Result<(), Wir
     } else {
         // A handshake message started but its remaining records did not arrive yet.
         let mut h = Reader::new(&hs);
-        let needed = match (h.u8(), h.u24()) {
+        let needed = match (h.u8(), h.u24_be()) {
             (Ok(_), Ok(n)) => (n + 4).saturating_sub(hs.len()).max(1),
             _ => 4 - hs.len(),
         };
@@ -1295,7 +1230,7 @@ fn drain_handshake(
 ) -> Result<(), WireError> {
     loop {
         let mut r = Reader::new(hs);
-        let (Ok(msg_type), Ok(len)) = (r.u8(), r.u24()) else {
+        let (Ok(msg_type), Ok(len)) = (r.u8(), r.u24_be()) else {
             return Ok(());
         };
         if len > MAX_HANDSHAKE_LEN {
@@ -1355,17 +1290,17 @@ fn decode_handshake(msg_type: HandshakeType, body: &[u8]) -> Result<ServerMessag
 /// RFC 5246 §7.4.2: `ASN.1Cert certificate_list<0..2^24-1>`, each `opaque ASN.1Cert<1..2^24-1>`.
 fn decode_certificate_list(body: &[u8]) -> Result<Vec<Vec<u8>>, WireError> {
     let mut r = Reader::new(body);
-    let mut list = Reader::inner(r.vec24(), "certificate_list longer than Certificate")?;
+    let mut list = inner(r.vec24(), "certificate_list longer than Certificate")?;
     if !r.is_empty() {
         return malformed("bytes after certificate_list");
     }
     let mut certs = Vec::new();
     while !list.is_empty() {
-        let cert = Reader::inner(list.vec24(), "certificate longer than certificate_list")?;
+        let cert = inner(list.vec24(), "certificate longer than certificate_list")?;
         if cert.remaining() == 0 {
             return malformed("empty certificate in certificate_list");
         }
-        certs.push(cert.buf.to_vec());
+        certs.push(cert.unread().to_vec());
     }
     Ok(certs)
 }
@@ -1373,24 +1308,24 @@ fn decode_certificate_list(body: &[u8]) -> Result<Vec<Vec<u8>>, WireError> {
 /// One SSLv2 message with a 2-byte header (draft-hickman-netscape-ssl-00, "Record Header").
 fn parse_ssl2(buf: &[u8]) -> Result<ServerMessage, WireError> {
     let mut r = Reader::new(buf);
-    let header = r.u16()?;
+    let header = r.u16_be()?;
     let len = usize::from(header & 0x7FFF);
     let mut m = r.sub(len)?;
     let what = "SSLv2 message shorter than its fields";
-    match Reader::inner(m.u8(), what)? {
+    match inner(m.u8(), what)? {
         SSL2_MT_SERVER_HELLO => {
-            let session_id_hit = Reader::inner(m.u8(), what)?;
-            let certificate_type = Reader::inner(m.u8(), what)?;
-            let version = ProtocolVersion(Reader::inner(m.u16(), what)?);
-            let cert_len = usize::from(Reader::inner(m.u16(), what)?);
-            let specs_len = usize::from(Reader::inner(m.u16(), what)?);
-            let conn_id_len = usize::from(Reader::inner(m.u16(), what)?);
+            let session_id_hit = inner(m.u8(), what)?;
+            let certificate_type = inner(m.u8(), what)?;
+            let version = ProtocolVersion(inner(m.u16_be(), what)?);
+            let cert_len = usize::from(inner(m.u16_be(), what)?);
+            let specs_len = usize::from(inner(m.u16_be(), what)?);
+            let conn_id_len = usize::from(inner(m.u16_be(), what)?);
             if specs_len % 3 != 0 {
                 return malformed("SSLv2 cipher specs length is not a multiple of 3");
             }
-            let certificate = Reader::inner(m.take(cert_len), what)?.to_vec();
-            let specs = Reader::inner(m.take(specs_len), what)?;
-            let connection_id = Reader::inner(m.take(conn_id_len), what)?.to_vec();
+            let certificate = inner(m.take(cert_len), what)?.to_vec();
+            let specs = inner(m.take(specs_len), what)?;
+            let connection_id = inner(m.take(conn_id_len), what)?.to_vec();
             if !m.is_empty() {
                 return malformed("bytes after SSLv2 SERVER-HELLO");
             }
@@ -1407,7 +1342,7 @@ fn parse_ssl2(buf: &[u8]) -> Result<ServerMessage, WireError> {
             }))
         }
         SSL2_MT_ERROR => {
-            let code = Reader::inner(m.u16(), what)?;
+            let code = inner(m.u16_be(), what)?;
             if !m.is_empty() {
                 return malformed("bytes after SSLv2 ERROR");
             }
