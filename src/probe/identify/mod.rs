@@ -4,7 +4,7 @@
 //!
 //! 1. **Banner wait** on the connection the connect scan already opened. Server-first protocols
 //!    (SSH, VNC, telnet, FTP, SMTP) speak now. The wait is the full `exchange_timeout` on ports
-//!    where a server-first protocol is expected, and `min(exchange_timeout, 1.5 s)`
+//!    where a server-first protocol is expected, and `min(exchange_timeout, 0.5 s)`
 //!    ([`SHORT_BANNER_WAIT`]) on every other port (client-first services such as HTTP, TLS, RDP,
 //!    SMB, MSRPC, and ports not in the tables below), where waiting only delays the real probe;
 //!    a slower banner is still read as the answer to the first client-first step. A banner that arrives is classified ([`classify_answer`]); if it is not recognised
@@ -82,7 +82,7 @@ use self::io::End;
 /// Most connections one open port may use for identification, the scan connection included.
 pub const MAX_CONNECTIONS_PER_PORT: usize = 3;
 /// Banner wait on ports whose usual protocol is client-first.
-pub const SHORT_BANNER_WAIT: Duration = Duration::from_millis(1500);
+pub const SHORT_BANNER_WAIT: Duration = Duration::from_millis(500);
 /// A free-form banner is taken as whole when no more bytes come for this long.
 pub const BANNER_SETTLE: Duration = Duration::from_millis(300);
 /// Most banner bytes read.

@@ -808,7 +808,7 @@ async fn slow_banner_on_an_unlisted_port_is_read_as_the_answer_to_tls() {
         banner_wait: BannerWait::Short,
         steps: vec![Step::Tls, Step::Http],
     };
-    // The short wait is min(exchange, 1.5 s) = 300 ms here; shrink it below the server's delay.
+    // The short wait is min(exchange, 0.5 s) = 300 ms here; shrink it below the server's delay.
     let mut fast_ctx = ctx.clone();
     fast_ctx.config.exchange_timeout = Duration::from_millis(200);
     let obs = identify_with_plan(&fast_ctx, port, conn, &quick).await;
