@@ -6,8 +6,8 @@
 Input: profiles/sources/mozilla/<version>.json (Mozilla server side TLS guidelines, MPL-2.0, see
 SOURCE.md there). modern and intermediate come from 6.0, the latest; old was dropped in 6.0 and
 comes from 5.8. Only facts edgeaudit can check today are turned into rules (protocol versions,
-cipher suites); the rest of the configuration (curves, certificate types, HSTS, OCSP stapling,
-lifetimes) is listed in the header for later rules. Rerun after changing the data; the output is
+cipher suites, HSTS max-age); the rest of the configuration (curves, certificate types, OCSP
+stapling, lifetimes) is listed in the header for later rules. Rerun after changing the data; the output is
 committed so the binary embeds it.
 """
 import json
@@ -37,7 +37,7 @@ def profile(level, version, config, href):
     out.append(f"# Mozilla server side TLS guidelines {version}, configuration \"{level}\" ({href}).")
     out.append("# Not yet checked by edgeaudit (listed for later rules):")
     for key in ["tls_curves", "certificate_types", "certificate_curves", "certificate_signatures",
-                "rsa_key_size", "dh_param_size", "ecdh_param_size", "hsts_min_age", "ocsp_staple",
+                "rsa_key_size", "dh_param_size", "ecdh_param_size", "ocsp_staple",
                 "maximum_certificate_lifespan", "server_preferred_order"]:
         out.append(f"#   {key} = {json.dumps(config.get(key))}")
     out.append("")
@@ -85,6 +85,17 @@ def profile(level, version, config, href):
         out.append('title = { ja = "Mozilla の推奨にない暗号スイートを受け付けます（TLS 1.2 以前、ポート {port}）", en = "The server accepts cipher suites outside Mozilla\'s recommendation (TLS 1.2 and older, port {port})" }')
         out.append('explanation = { ja = "推奨外の暗号スイートには、前方秘匿性のないもの、CBC モードや弱い暗号を使うものが含まれます。", en = "Suites outside the list include ones without forward secrecy, with CBC mode or with weak ciphers." }')
         out.append('remedy = { ja = "暗号スイートの設定を推奨リストに合わせてください（Mozilla SSL Configuration Generator が参考になります）。", en = "Set the cipher suites to the recommended list (the Mozilla SSL Configuration Generator gives server-specific lines)." }')
+    out.append("")
+    out.append("[[check]]")
+    out.append('id = "https-hsts"')
+    out.append('kind = "https_hsts"')
+    hsts = int(config["hsts_min_age"])
+    out.append(f"min_max_age = {hsts}")
+    out.append('severity = "low"')
+    out.append(f'refs = ["{ref}"]')
+    out.append('title = { ja = "HTTPS の応答に Mozilla の推奨を満たす HSTS がありません（ポート {port}）", en = "The HTTPS response lacks HSTS as long as Mozilla recommends (port {port})" }')
+    out.append(f'explanation = {{ ja = "この設定では Strict-Transport-Security ヘッダーの max-age を {hsts} 秒以上にします。HSTS がないと、最初の接続を HTTP に格下げされるおそれがあります(SSL ストリッピング)。", en = "This configuration sends Strict-Transport-Security with a max-age of at least {hsts} seconds; without HSTS a first connection can be downgraded to plain HTTP (SSL stripping)." }}')
+    out.append(f'remedy = {{ ja = "HTTPS の応答に「Strict-Transport-Security: max-age={hsts}」を付けてください。", en = "Send \\"Strict-Transport-Security: max-age={hsts}\\" on HTTPS responses." }}')
     return "\n".join(out) + "\n"
 
 

@@ -22,6 +22,7 @@ lab_binaries=(
   "/usr/bin/openssl openssl"
   "/usr/sbin/nft nftables"
   "/usr/sbin/ip iproute2"
+  "/usr/bin/gnutls-serv gnutls-bin"
 )
 
 missing_packages() {

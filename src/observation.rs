@@ -420,6 +420,10 @@ pub struct HttpIdentification {
     pub www_authenticate: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<String>,
+    /// The raw `Strict-Transport-Security` value (RFC 6797), cut to 256 characters. Recorded for
+    /// any response, but only meaningful over TLS (RFC 6797 §8.1: ignored over plain HTTP).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub strict_transport_security: Option<String>,
 }
 
 /// What a modern client (rustls, TLS 1.2/1.3) negotiated. The full audit of versions and suites

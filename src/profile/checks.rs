@@ -4,8 +4,8 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use super::{
-    CertificateValidity, Check, CheckKind, Policy, Profile, ServiceExposed, TlsCertificate,
-    TlsCipherSuites, TlsOptionRule, TlsVersions,
+    CertificateValidity, Check, CheckKind, HttpsHsts, Policy, Profile, ServiceExposed,
+    TlsCertificate, TlsCipherSuites, TlsOptionRule, TlsVersions,
 };
 use crate::finding::{
     sort_findings, Confidence, Finding, FindingStatus, Location, Requirement, Severity,
@@ -50,6 +50,7 @@ pub fn evaluate(scan: &Scan, profiles: &[Profile]) -> Vec<Finding> {
                             tls_certificate(&ctx, rule, &mut findings)
                         }
                         CheckKind::TlsOptions(rule) => tls_options(&ctx, rule, &mut findings),
+                        CheckKind::HttpsHsts(rule) => https_hsts(&ctx, rule, &mut findings),
                         CheckKind::TlsCipherSuites(rule) => {
                             tls_cipher_suites(&ctx, rule, &mut findings)
                         }
@@ -573,8 +574,14 @@ fn tls_options(ctx: &Context, rule: &TlsOptionRule, findings: &mut Vec<Finding>)
             "TLS 圧縮が有効(CRIME)",
             "TLS compression enabled (CRIME)",
         );
+        // With a single accepted version there is nothing to downgrade to.
+        let accepted_versions = audit
+            .versions
+            .iter()
+            .filter(|v| v.support == TlsSupport::Accepted)
+            .count();
         require(
-            rule.require_fallback_scsv,
+            rule.require_fallback_scsv && accepted_versions >= 2,
             options.map(|o| o.fallback_scsv),
             true,
             "fallback SCSV",
@@ -598,6 +605,148 @@ fn tls_options(ctx: &Context, rule: &TlsOptionRule, findings: &mut Vec<Finding>)
             }
         }
         report_problems(ctx, port, expected, problems, untested, findings);
+    }
+}
+
+/// Why a `Strict-Transport-Security` value gives no usable `max-age`.
+#[derive(Debug, PartialEq, Eq)]
+enum HstsProblem {
+    /// No `max-age` directive.
+    Missing,
+    /// `max-age` given more than once (RFC 6797 §6.1: each directive at most once).
+    Repeated,
+    /// The value is not `delta-seconds` (digits), quoted or not.
+    NotANumber(String),
+}
+
+/// The `max-age` of a `Strict-Transport-Security` value, RFC 6797 §6.1: directives separated by
+/// `;`, names case-insensitive, values a token or a quoted-string, other directives ignored
+/// (§6.1 says unknown ones are skipped). A number too large for `u64` counts as `u64::MAX`.
+fn hsts_max_age(value: &str) -> Result<u64, HstsProblem> {
+    let mut max_age = None;
+    for directive in split_directives(value) {
+        let (name, raw) = match directive.split_once('=') {
+            Some((name, raw)) => (name.trim(), Some(raw.trim())),
+            None => (directive.trim(), None),
+        };
+        if !name.eq_ignore_ascii_case("max-age") {
+            continue;
+        }
+        if max_age.is_some() {
+            return Err(HstsProblem::Repeated);
+        }
+        let raw = raw.unwrap_or("");
+        let unquoted = match raw.strip_prefix('"') {
+            Some(inner) => match inner.strip_suffix('"') {
+                // quoted-pair: a backslash quotes the next character.
+                Some(inner) => {
+                    let mut out = String::new();
+                    let mut chars = inner.chars();
+                    while let Some(c) = chars.next() {
+                        out.push(if c == '\\' {
+                            chars.next().unwrap_or(c)
+                        } else {
+                            c
+                        });
+                    }
+                    out
+                }
+                None => return Err(HstsProblem::NotANumber(raw.to_string())),
+            },
+            None => raw.to_string(),
+        };
+        if unquoted.is_empty() || !unquoted.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(HstsProblem::NotANumber(raw.to_string()));
+        }
+        max_age = Some(unquoted.parse::<u64>().unwrap_or(u64::MAX));
+    }
+    max_age.ok_or(HstsProblem::Missing)
+}
+
+/// Splits on `;` outside quoted-strings.
+fn split_directives(value: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let (mut start, mut quoted, mut escaped) = (0, false, false);
+    for (i, c) in value.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if quoted => escaped = true,
+            '"' => quoted = !quoted,
+            ';' if !quoted => {
+                parts.push(&value[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&value[start..]);
+    parts
+}
+
+fn https_hsts(ctx: &Context, rule: &HttpsHsts, findings: &mut Vec<Finding>) {
+    let min = rule.min_max_age;
+    for port in &ctx.host.ports {
+        if !matches!(port.state, PortState::Open) {
+            continue;
+        }
+        let Some(service) = port
+            .service
+            .as_ref()
+            .filter(|s| s.kind == ServiceKind::Https)
+        else {
+            continue;
+        };
+        let expected = Localized::new(
+            format!("Strict-Transport-Security ヘッダーがあり、max-age が {min} 秒以上であること"),
+            format!("a Strict-Transport-Security header with max-age of at least {min} seconds"),
+        );
+        let Some(http) = &service.http else {
+            let reason = "no HTTP response over TLS".to_string();
+            findings.push(ctx.finding(
+                FindingStatus::NotTested {
+                    reason: reason.clone(),
+                },
+                Confidence::Certain,
+                Some(port),
+                expected,
+                Localized::new("TLS 上の HTTP 応答を得られませんでした", reason),
+            ));
+            continue;
+        };
+        let actual = match http.strict_transport_security.as_deref() {
+            None => Some((
+                "Strict-Transport-Security ヘッダーがない".to_string(),
+                "no Strict-Transport-Security header".to_string(),
+            )),
+            Some(value) => match hsts_max_age(value) {
+                Ok(age) if age >= min => None,
+                Ok(age) => Some((
+                    format!("max-age が {age} 秒(ヘッダー: {value})"),
+                    format!("max-age of {age} seconds (header: {value})"),
+                )),
+                Err(HstsProblem::Missing) => Some((
+                    format!("max-age の指定がない(ヘッダー: {value})"),
+                    format!("no max-age directive (header: {value})"),
+                )),
+                Err(HstsProblem::Repeated) => Some((
+                    format!("max-age が複数回指定されており無効(ヘッダー: {value})"),
+                    format!("max-age given more than once, header ignored (header: {value})"),
+                )),
+                Err(HstsProblem::NotANumber(raw)) => Some((
+                    format!("max-age の値 {raw} が数値でない(ヘッダー: {value})"),
+                    format!("max-age value {raw} is not a number (header: {value})"),
+                )),
+            },
+        };
+        if let Some((ja, en)) = actual {
+            findings.push(ctx.finding(
+                FindingStatus::Violation,
+                Confidence::Certain,
+                Some(port),
+                expected,
+                Localized::new(ja, en),
+            ));
+        }
     }
 }
 
@@ -1147,14 +1296,172 @@ mod tests {
         }
     }
 
-    fn tls_port(audit: Option<TlsAudit>) -> PortObservation {
+    /// An HTTPS port whose response carries the given `Strict-Transport-Security` value; no HTTP
+    /// identification at all when `hsts` is `None`.
+    fn https_port(hsts: Option<Option<&str>>) -> PortObservation {
         let mut p = port(
             443,
             PortState::Open,
             Some((ServiceKind::Https, IdentificationMethod::Protocol)),
         );
+        p.service.as_mut().unwrap().http = hsts.map(|value| HttpIdentification {
+            status_code: 200,
+            server: None,
+            title: None,
+            www_authenticate: None,
+            location: None,
+            strict_transport_security: value.map(str::to_string),
+        });
+        p
+    }
+
+    /// An HTTPS port with the TLS audit given and an HSTS header long enough for every profile,
+    /// so TLS tests see only TLS findings.
+    fn tls_port(audit: Option<TlsAudit>) -> PortObservation {
+        let mut p = https_port(Some(Some("max-age=63072000; includeSubDomains")));
         p.service.as_mut().unwrap().tls_audit = audit;
         p
+    }
+
+    #[test]
+    fn hsts_max_age_follows_rfc_6797_syntax() {
+        assert_eq!(hsts_max_age("max-age=31536000"), Ok(31_536_000));
+        assert_eq!(
+            hsts_max_age(" includeSubDomains ; MAX-AGE = \"15768000\" ;preload"),
+            Ok(15_768_000)
+        );
+        assert_eq!(hsts_max_age("max-age=\"1\\2\""), Ok(12));
+        assert_eq!(hsts_max_age("foo=\"a;max-age=1\"; max-age=5"), Ok(5));
+        assert_eq!(hsts_max_age("max-age=0"), Ok(0));
+        assert_eq!(
+            hsts_max_age("max-age=99999999999999999999999"),
+            Ok(u64::MAX)
+        );
+        assert_eq!(hsts_max_age("includeSubDomains"), Err(HstsProblem::Missing));
+        assert_eq!(hsts_max_age(""), Err(HstsProblem::Missing));
+        assert_eq!(hsts_max_age("max-ages=5"), Err(HstsProblem::Missing));
+        assert_eq!(
+            hsts_max_age("max-age=1; max-age=2"),
+            Err(HstsProblem::Repeated)
+        );
+        for bad in [
+            "max-age",
+            "max-age=",
+            "max-age=-1",
+            "max-age=1y",
+            "max-age=\"12",
+            "max-age=\"\"",
+            "max-age=0x10",
+            "max-age=１２",
+        ] {
+            assert!(
+                matches!(hsts_max_age(bad), Err(HstsProblem::NotANumber(_))),
+                "{bad}: {:?}",
+                hsts_max_age(bad)
+            );
+        }
+    }
+
+    #[test]
+    fn https_without_long_enough_hsts_is_a_violation() {
+        let hsts = |findings: &[Finding]| -> Vec<Finding> {
+            findings
+                .iter()
+                .filter(|f| f.rule == "https-no-hsts")
+                .cloned()
+                .collect()
+        };
+        // Present and long enough (quoted or not): no finding.
+        for ok in [
+            "max-age=31536000; includeSubDomains",
+            "Max-Age=\"15768000\"",
+        ] {
+            let s = scan(Vantage::Outside, vec![https_port(Some(Some(ok)))]);
+            assert!(hsts(&evaluate(&s, &[profile()])).is_empty(), "{ok}");
+        }
+        for (value, ja, en) in [
+            (
+                None,
+                "ヘッダーがない",
+                "no Strict-Transport-Security header",
+            ),
+            (
+                Some("max-age=86400"),
+                "86400 秒",
+                "max-age of 86400 seconds (header: max-age=86400)",
+            ),
+            (
+                Some("max-age=\"3600\"; preload"),
+                "3600 秒",
+                "max-age of 3600 seconds",
+            ),
+            (
+                Some("max-age=forever"),
+                "数値でない",
+                "max-age value forever is not a number (header: max-age=forever)",
+            ),
+            (
+                Some("includeSubDomains"),
+                "max-age の指定がない",
+                "no max-age directive",
+            ),
+            (
+                Some("max-age=31536000; max-age=31536000"),
+                "複数回",
+                "more than once",
+            ),
+        ] {
+            let s = scan(Vantage::Inside, vec![https_port(Some(value))]);
+            let findings = hsts(&evaluate(&s, &[profile()]));
+            assert_eq!(findings.len(), 1, "{value:?}");
+            let f = &findings[0];
+            assert!(f.is_violation(), "{value:?}");
+            assert_eq!(f.severity, Severity::Low);
+            assert_eq!(f.requirement, Requirement::Recommended);
+            assert_eq!(f.location.port, Some(443));
+            assert!(f.actual.ja.contains(ja), "{value:?}: {}", f.actual.ja);
+            assert!(f.actual.en.contains(en), "{value:?}: {}", f.actual.en);
+            assert!(f.expected.en.contains("15768000"), "{}", f.expected.en);
+            for text in [&f.title, &f.explanation, &f.remedy, &f.expected, &f.actual] {
+                assert!(text.is_complete(), "{text:?}");
+            }
+        }
+        // Mozilla asks for two years.
+        let s = scan(
+            Vantage::Inside,
+            vec![https_port(Some(Some("max-age=31536000")))],
+        );
+        let findings = evaluate(&s, &[Profile::builtin("mozilla-intermediate").unwrap()]);
+        assert!(
+            findings
+                .iter()
+                .any(|f| f.rule == "https-hsts" && f.actual.en.contains("31536000")),
+            "{:?}",
+            rules_of(&findings)
+        );
+    }
+
+    #[test]
+    fn https_without_http_response_is_not_tested_and_plain_http_is_ignored() {
+        let s = scan(Vantage::Inside, vec![https_port(None)]);
+        let findings: Vec<_> = evaluate(&s, &[profile()])
+            .into_iter()
+            .filter(|f| f.rule == "https-no-hsts")
+            .collect();
+        assert_eq!(findings.len(), 1);
+        assert!(
+            matches!(&findings[0].status, FindingStatus::NotTested { reason } if reason == "no HTTP response over TLS")
+        );
+        // Plain HTTP, and a closed HTTPS port: HSTS means nothing there.
+        let mut http = https_port(Some(None));
+        http.port = 80;
+        http.service.as_mut().unwrap().kind = ServiceKind::Http;
+        let mut closed = https_port(Some(None));
+        closed.state = PortState::Closed;
+        let s = scan(Vantage::Inside, vec![http, closed]);
+        assert!(evaluate(&s, &[profile()])
+            .iter()
+            .all(|f| f.rule != "https-no-hsts"));
     }
 
     fn version(
@@ -1305,6 +1612,16 @@ mod tests {
         assert!(
             matches!(&fallback.status, FindingStatus::NotTested { reason } if reason.contains("fallback"))
         );
+        // A server with one accepted version cannot be downgraded: nothing to report.
+        let mut single = audit(vec![version(
+            "TLSv1.2",
+            TlsSupport::Accepted,
+            &[0xC02F],
+            true,
+        )]);
+        single.options.as_mut().unwrap().fallback_scsv = None;
+        let s = scan(Vantage::Inside, vec![tls_port(Some(single))]);
+        assert!(evaluate(&s, &[profile()]).is_empty());
 
         let mut tls13_only = audit(vec![version(
             "TLSv1.3",

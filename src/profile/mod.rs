@@ -171,6 +171,15 @@ pub enum CheckKind {
     /// Protocol options and key exchange of a TLS server (renegotiation, compression,
     /// fallback protection, heartbeat, DH size).
     TlsOptions(TlsOptionRule),
+    /// The `Strict-Transport-Security` header (RFC 6797) of an HTTPS response and its `max-age`.
+    HttpsHsts(HttpsHsts),
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct HttpsHsts {
+    /// Shortest `max-age` accepted, in seconds; must be above 0.
+    pub min_max_age: u64,
 }
 
 /// Limits on the leaf certificate; every limit is optional, an absent one is not checked.
@@ -428,6 +437,11 @@ impl Profile {
                         return Err(at("sets no requirement".into()));
                     }
                 }
+                CheckKind::HttpsHsts(rule) => {
+                    if rule.min_max_age == 0 {
+                        return Err(at("min_max_age must be greater than 0".into()));
+                    }
+                }
                 CheckKind::CertificateValidity(_) => {}
             }
         }
@@ -584,6 +598,30 @@ remedy = { ja = "対策", en = "fix" }
                 .to_string();
             assert!(err.contains(message), "{body}: {err}");
         }
+    }
+
+    #[test]
+    fn https_hsts_needs_a_positive_minimum_and_no_unknown_keys() {
+        let hsts_check = |body: &str| {
+            format!(
+                "{}\n[[check]]\nid = \"hsts\"\nkind = \"https_hsts\"\n{body}\nseverity = \"low\"\nrefs = [\"r1\"]\ntitle = {{ ja = \"t\", en = \"t\" }}\nexplanation = {{ ja = \"e\", en = \"e\" }}\nremedy = {{ ja = \"r\", en = \"r\" }}\n",
+                MINIMAL
+            )
+        };
+        let p = Profile::from_toml(&hsts_check("min_max_age = 15768000"), "t.toml").unwrap();
+        assert_eq!(
+            p.checks[1].kind,
+            CheckKind::HttpsHsts(HttpsHsts {
+                min_max_age: 15_768_000
+            })
+        );
+        let err = Profile::from_toml(&hsts_check("min_max_age = 0"), "t.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("greater than 0"), "{err}");
+        assert!(Profile::from_toml(&hsts_check(""), "t.toml").is_err());
+        assert!(Profile::from_toml(&hsts_check("min_max_age = -1"), "t.toml").is_err());
+        assert!(Profile::from_toml(&hsts_check("min_max_age = 1\nmax_age = 2"), "t.toml").is_err());
     }
 
     #[test]

@@ -766,6 +766,7 @@ pub(crate) mod fixtures {
                 title: Some(title.into()),
                 www_authenticate: None,
                 location: None,
+                strict_transport_security: None,
             }),
             tls: Some(TlsIdentification {
                 version: Some("TLSv1.3".into()),

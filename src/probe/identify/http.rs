@@ -11,6 +11,8 @@ use super::wire_text;
 pub const MAX_RESPONSE: usize = 16 * 1024;
 /// Longest header value kept.
 pub const MAX_FIELD: usize = 512;
+/// Longest `Strict-Transport-Security` value kept, in characters.
+pub const MAX_HSTS: usize = 256;
 /// Longest title kept, in characters.
 pub const MAX_TITLE: usize = 256;
 /// Most header lines looked at.
@@ -101,8 +103,8 @@ fn header_fields(bytes: &[u8]) -> impl Iterator<Item = (String, &[u8])> {
         })
 }
 
-/// Status code, `Server`, `WWW-Authenticate` (all of them, joined with `, `) and `Location` from
-/// a response head. Needs only the status line; header lines are read as far as they are whole.
+/// Status code, `Server`, `WWW-Authenticate` (all of them, joined with `, `), `Location` and
+/// `Strict-Transport-Security` (the first one, RFC 6797 §8.1) from a response head. Needs only the status line; header lines are read as far as they are whole.
 pub fn parse_http_response_head(bytes: &[u8]) -> Option<HttpIdentification> {
     let status_code = parse_status_line(bytes)?;
     let mut id = HttpIdentification {
@@ -111,12 +113,16 @@ pub fn parse_http_response_head(bytes: &[u8]) -> Option<HttpIdentification> {
         title: None,
         www_authenticate: None,
         location: None,
+        strict_transport_security: None,
     };
     for (name, value) in header_fields(bytes) {
         let value = wire_text(value, MAX_FIELD);
         match name.as_str() {
             "server" if id.server.is_none() => id.server = Some(value),
             "location" if id.location.is_none() => id.location = Some(value),
+            "strict-transport-security" if id.strict_transport_security.is_none() => {
+                id.strict_transport_security = Some(value.chars().take(MAX_HSTS).collect())
+            }
             "www-authenticate" => {
                 id.www_authenticate = Some(match id.www_authenticate.take() {
                     None => value,
@@ -310,6 +316,33 @@ Server: Microsoft-HTTPAPI/2.0\r\nLocation: /owa/\r\n\r\n";
         assert_eq!(id.www_authenticate.as_deref(), Some("Negotiate, NTLM"));
         assert_eq!(id.location.as_deref(), Some("/owa/"));
         assert_eq!(id.server.as_deref(), Some("Microsoft-HTTPAPI/2.0"));
+    }
+
+    #[test]
+    fn strict_transport_security_is_recorded_raw() {
+        let r = b"HTTP/1.1 200 OK\r\nstrict-TRANSPORT-security: max-age=\"31536000\"; includeSubDomains\r\n\
+Strict-Transport-Security: max-age=0\r\n\r\n";
+        let id = parse_http_response_head(r).unwrap();
+        // Only the first field counts (RFC 6797 §8.1).
+        assert_eq!(
+            id.strict_transport_security.as_deref(),
+            Some("max-age=\"31536000\"; includeSubDomains")
+        );
+        let id = parse_http_response(NGINX_200).unwrap();
+        assert_eq!(id.strict_transport_security, None);
+        let mut long = b"HTTP/1.1 200 OK\r\nStrict-Transport-Security: max-age=1;".to_vec();
+        long.extend(std::iter::repeat_n(b'x', 10_000));
+        long.extend_from_slice(b"\r\n\r\n");
+        let value = parse_http_response_head(&long)
+            .unwrap()
+            .strict_transport_security
+            .unwrap();
+        assert_eq!(value.chars().count(), MAX_HSTS);
+        assert!(value.starts_with("max-age=1;"));
+        // A field cut off by the end of what was read is not recorded.
+        let id = parse_http_response_head(b"HTTP/1.1 200 OK\r\nStrict-Transport-Security: max-a")
+            .unwrap();
+        assert_eq!(id.strict_transport_security, None);
     }
 
     #[test]
