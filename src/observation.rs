@@ -550,8 +550,9 @@ pub struct TlsAudit {
 }
 
 /// One protocol version: offered alone, did the server take it, and with which suites.
+///
+/// No `deny_unknown_fields`: serde does not support it with the flattened `support`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields)]
 pub struct TlsVersionSupport {
     /// `SSLv2`, `SSLv3`, `TLSv1.0`, `TLSv1.1`, `TLSv1.2` or `TLSv1.3`.
     pub version: String,
@@ -704,6 +705,30 @@ mod tests {
         let b = Bytes::from_wire(&long);
         assert_eq!(b.escaped.len(), Bytes::KEEP);
         assert_eq!(b.length, 2000);
+    }
+
+    #[test]
+    fn tls_version_support_round_trips_through_json() {
+        // Flattened enums and deny_unknown_fields do not mix in serde: this pins that a saved
+        // TLS audit can be read back.
+        let version = TlsVersionSupport {
+            version: "TLSv1.0".into(),
+            support: TlsSupport::Rejected {
+                reason: "protocol_version".into(),
+            },
+            cipher_suites: vec![TlsCipherSuite {
+                code: 0x002F,
+                name: "TLS_RSA_WITH_AES_128_CBC_SHA".into(),
+                openssl_name: Some("AES128-SHA".into()),
+            }],
+            server_preference: Some(true),
+            enumeration_complete: false,
+        };
+        let json = serde_json::to_value(&version).unwrap();
+        assert_eq!(json["support"], "rejected");
+        assert_eq!(json["reason"], "protocol_version");
+        let back: TlsVersionSupport = serde_json::from_value(json).unwrap();
+        assert_eq!(back, version);
     }
 
     #[test]

@@ -28,12 +28,14 @@ fn mode(path: &Path) -> u32 {
 fn a_saved_scan_is_private_and_reevaluates_to_the_same_findings() {
     let sshd = Lab::sshd();
     let http = Lab::nginx_http();
+    // HTTPS brings the TLS engine's facts (versions, suites, chain) into the saved scan.
+    let https = Lab::nginx_https();
     let dir = tempfile::tempdir().unwrap();
     let saved = dir.path().join("scan.json");
 
     let live = scan()
         .target("127.0.0.1")
-        .ports(&[sshd.port(), http.port(), closed_port()])
+        .ports(&[sshd.port(), http.port(), https.port(), closed_port()])
         .vantage("outside")
         .arg("-o")
         .arg(saved.display().to_string())
