@@ -44,7 +44,7 @@ restore_policy() {
   fi
 }
 
-step "lab servers and tools (sshd, nginx, dnsmasq, openssl, nftables, iproute2)"
+step "lab servers and tools (sshd, nginx, dnsmasq, openssl, gnutls-serv, nftables, iproute2)"
 mapfile -t missing < <(missing_packages)
 if [ "${#missing[@]}" -eq 0 ]; then
   echo "all present"
