@@ -33,9 +33,10 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use tempfile::TempDir;
 
+use harness::netns::{run_checked, Namespace};
 use harness::report::{self, array_at, state, str_at};
 use harness::rules::{self, RuleMatch};
-use harness::run::{bin, scan, Run, WATCHDOG};
+use harness::run::scan;
 use harness::{find_binary, LOOPBACK_V4, READY_DEADLINE};
 
 /// The port `gnutls-serv` listens on. The namespace is the test's own, so any port is free.
@@ -72,60 +73,6 @@ const BROKEN_SUITES: RuleMatch = RuleMatch {
     fragment: "cipher",
     exact: Some("tls-broken-cipher-suites"),
 };
-
-/// A network namespace that exists for one test and is deleted when it ends.
-struct Namespace {
-    name: String,
-    ip: PathBuf,
-}
-
-impl Namespace {
-    fn create(tag: &str) -> Namespace {
-        let ip = find_binary("ip", "iproute2");
-        let name = format!("edgeaudit-{tag}-{}", std::process::id());
-        run_checked(Command::new(&ip).args(["netns", "add", &name]));
-        let ns = Namespace { name, ip };
-        run_checked(ns.command("ip").args(["link", "set", "lo", "up"]));
-        ns
-    }
-
-    /// `ip netns exec NAME program`, ready for arguments.
-    fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
-        let mut cmd = Command::new(&self.ip);
-        cmd.args(["netns", "exec", &self.name]).arg(program);
-        cmd
-    }
-
-    /// Whether something inside the namespace accepts a TCP connection on 127.0.0.1:`port`.
-    fn accepts(&self, port: u16) -> bool {
-        self.command("bash")
-            .args(["-c", &format!("exec 3<>/dev/tcp/127.0.0.1/{port}")])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-    }
-}
-
-impl Drop for Namespace {
-    fn drop(&mut self) {
-        let _ = Command::new(&self.ip)
-            .args(["netns", "del", &self.name])
-            .status();
-    }
-}
-
-fn run_checked(cmd: &mut Command) {
-    let output = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
-    assert!(
-        output.status.success(),
-        "{cmd:?} failed ({}): {}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
 
 /// `gnutls-serv` running inside a namespace; killed (with its process group) when dropped.
 struct GnutlsServer {
@@ -218,25 +165,6 @@ impl Drop for GnutlsServer {
     }
 }
 
-/// Runs `edgeaudit ARGS...` inside the namespace, under the harness watchdog.
-fn edgeaudit_in(ns: &Namespace, args: Vec<String>) -> Run {
-    let started = Instant::now();
-    let output = assert_cmd::Command::from_std(ns.command(bin()))
-        .args(&args)
-        .env("NO_COLOR", "1")
-        .env_remove("RUST_LOG")
-        .timeout(WATCHDOG)
-        .output()
-        .expect("run edgeaudit inside the namespace");
-    Run {
-        args,
-        code: output.status.code(),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        elapsed: started.elapsed(),
-    }
-}
-
 fn version<'a>(tls_audit: &'a Value, name: &str, ctx: &str) -> &'a Value {
     array_at(tls_audit, "/versions")
         .iter()
@@ -249,8 +177,7 @@ fn gnutls_3des_and_rc4_suites_are_enumerated_exactly() {
     let ns = Namespace::create("gnutls");
     let server = GnutlsServer::start(&ns, PORT, PRIORITY);
 
-    let run = edgeaudit_in(
-        &ns,
+    let run = ns.edgeaudit(
         scan()
             .target("127.0.0.1")
             .ports(&[PORT])

@@ -273,32 +273,15 @@ fn tls_versions(ctx: &Context, rule: &TlsVersions, findings: &mut Vec<Finding>) 
             ),
             format!("only {} accepted", rule.allowed.join(", ")),
         );
-        if !accepted.is_empty() {
-            findings.push(ctx.finding(
-                FindingStatus::Violation,
-                Confidence::Certain,
-                Some(port),
-                expected,
-                Localized::new(
-                    format!("{} を受け付ける", accepted.join(", ")),
-                    format!("accepts {}", accepted.join(", ")),
-                ),
-            ));
-        } else if !untested.is_empty() {
-            let reason = format!("versions not tested: {}", untested.join(", "));
-            findings.push(ctx.finding(
-                FindingStatus::NotTested {
-                    reason: reason.clone(),
-                },
-                Confidence::Certain,
-                Some(port),
-                expected,
-                Localized::new(
-                    format!("未検査のバージョン: {}", untested.join(", ")),
-                    reason,
-                ),
-            ));
-        }
+        let problems = if accepted.is_empty() {
+            Vec::new()
+        } else {
+            vec![(
+                format!("{} を受け付ける", accepted.join(", ")),
+                format!("accepts {}", accepted.join(", ")),
+            )]
+        };
+        report_problems(ctx, port, expected, problems, untested, findings);
     }
 }
 

@@ -43,14 +43,20 @@ where
         .into_iter()
         .map(|a| a.as_ref().to_string_lossy().into_owned())
         .collect();
+    run_command(assert_cmd::Command::new(bin()), args)
+}
+
+/// Runs `cmd ARGS...` (the binary, or a wrapper that execs it) without colour, under the
+/// watchdog, and records what it did.
+pub fn run_command(mut cmd: assert_cmd::Command, args: Vec<String>) -> Run {
     let started = Instant::now();
-    let output = assert_cmd::Command::new(bin())
+    let output = cmd
         .args(&args)
         .env("NO_COLOR", "1")
         .env_remove("RUST_LOG")
         .timeout(WATCHDOG)
         .output()
-        .unwrap_or_else(|e| panic!("cannot run {}: {e}", bin().display()));
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
     Run {
         args,
         code: output.status.code(),

@@ -4,15 +4,15 @@
 
 use std::net::{IpAddr, TcpListener as StdListener};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::Duration;
 
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use tokio::time::Instant;
 
 use super::*;
 use crate::observation::CertificateChain;
 use crate::probe::tcp::tests::{context, LOOPBACK};
+use crate::probe::tls::tests::{free_loopback_port, start_openssl_server};
 
 fn openssl(args: &[&str]) {
     let out = match Command::new("openssl").args(args).output() {
@@ -254,11 +254,7 @@ impl Drop for SServer {
 /// Serves `leaf` (plus `chain`, a PEM bundle, when given) with `extra` arguments; waits at most
 /// 10 s until it accepts connections.
 async fn s_server(leaf: &Issued, chain: Option<&Path>, extra: &[&str]) -> SServer {
-    let port = StdListener::bind((LOOPBACK, 0))
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_loopback_port();
     let accept = format!("127.0.0.1:{port}");
     let mut args = vec![
         "s_server",
@@ -278,33 +274,8 @@ async fn s_server(leaf: &Issued, chain: Option<&Path>, extra: &[&str]) -> SServe
         args.extend(["-cert_chain", s(chain)]);
     }
     args.extend_from_slice(extra);
-    let child = Command::new("openssl")
-        .args(&args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| {
-            panic!("the certificate-chain tests need the openssl CLI (package `openssl`): {e}")
-        });
-    let mut server = SServer { child, port };
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        if let Ok(Some(status)) = server.child.try_wait() {
-            panic!("openssl s_server {args:?} exited: {status}");
-        }
-        if tokio::net::TcpStream::connect((LOOPBACK, port))
-            .await
-            .is_ok()
-        {
-            return server;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "openssl s_server did not listen within 10 s"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let child = start_openssl_server(&args, port, "the certificate-chain tests").await;
+    SServer { child, port }
 }
 
 async fn fetch(port: u16, sni: Option<&str>) -> CertificateChain {

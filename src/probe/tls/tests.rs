@@ -59,45 +59,56 @@ async fn s_server(args: &[&str]) -> SServer {
         "2",
     ]);
     assert!(out.status.success(), "openssl req: {out:?}");
-    let port = StdListener::bind((LOOPBACK, 0))
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_loopback_port();
     let accept = format!("127.0.0.1:{port}");
     let mut full = vec![
         "s_server", "-accept", &accept, "-cert", cert_s, "-key", key_s, "-www", "-quiet",
     ];
     full.extend_from_slice(args);
-    let child = Command::new("openssl")
-        .args(&full)
+    let child = start_openssl_server(&full, port, "the TLS driver tests").await;
+    SServer {
+        child,
+        port,
+        _dir: dir,
+    }
+}
+
+/// A free port on 127.0.0.1 (bind, read, release: a small race the start loop below absorbs
+/// by failing loudly rather than hanging).
+pub(crate) fn free_loopback_port() -> u16 {
+    StdListener::bind((LOOPBACK, 0))
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Starts `openssl ARGS...` (an `s_server` listening on 127.0.0.1:`port`) and waits at most
+/// 10 s until it accepts connections. `who` names the tests in the panic when openssl is missing.
+pub(crate) async fn start_openssl_server(args: &[&str], port: u16, who: &str) -> Child {
+    let mut child = Command::new("openssl")
+        .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .unwrap_or_else(|e| {
-            panic!("the TLS driver tests need the openssl CLI (package `openssl`): {e}")
-        });
-    let mut server = SServer {
-        child,
-        port,
-        _dir: dir,
-    };
+        .unwrap_or_else(|e| panic!("{who} need the openssl CLI (package `openssl`): {e}"));
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        if let Ok(Some(status)) = server.child.try_wait() {
+        if let Ok(Some(status)) = child.try_wait() {
             panic!("openssl s_server {args:?} exited: {status}");
         }
         if tokio::net::TcpStream::connect((LOOPBACK, port))
             .await
             .is_ok()
         {
-            return server;
+            return child;
         }
-        assert!(
-            Instant::now() < deadline,
-            "openssl s_server did not listen within 10 s"
-        );
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("openssl s_server did not listen within 10 s");
+        }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
