@@ -234,6 +234,22 @@ fn tls_ports<'a>(
     })
 }
 
+/// The TLS ports that have an audit; each TLS port without one gets its "not tested" finding
+/// here, so every TLS rule reports missing input the same way.
+fn audited_tls_ports<'a>(
+    ctx: &Context<'a>,
+    findings: &mut Vec<Finding>,
+) -> Vec<(&'a PortObservation, &'a TlsAudit)> {
+    let mut audited = Vec::new();
+    for (port, audit) in tls_ports(ctx) {
+        match audit {
+            Some(audit) => audited.push((port, audit)),
+            None => tls_not_audited(ctx, port, findings),
+        }
+    }
+    audited
+}
+
 fn tls_not_audited(ctx: &Context, port: &PortObservation, findings: &mut Vec<Finding>) {
     let reason = "the TLS audit did not run on this port".to_string();
     findings.push(ctx.finding(
@@ -249,11 +265,7 @@ fn tls_not_audited(ctx: &Context, port: &PortObservation, findings: &mut Vec<Fin
 
 fn tls_versions(ctx: &Context, rule: &TlsVersions, findings: &mut Vec<Finding>) {
     let allowed = |v: &TlsVersionSupport| rule.allowed.iter().any(|a| a == &v.version);
-    for (port, audit) in tls_ports(ctx) {
-        let Some(audit) = audit else {
-            tls_not_audited(ctx, port, findings);
-            continue;
-        };
+    for (port, audit) in audited_tls_ports(ctx, findings) {
         let accepted: Vec<&str> = audit
             .versions
             .iter()
@@ -310,11 +322,7 @@ fn suite_offence(rule: &TlsCipherSuites, code: u16) -> Option<String> {
 fn tls_cipher_suites(ctx: &Context, rule: &TlsCipherSuites, findings: &mut Vec<Finding>) {
     let in_scope =
         |v: &TlsVersionSupport| rule.versions.is_empty() || rule.versions.contains(&v.version);
-    for (port, audit) in tls_ports(ctx) {
-        let Some(audit) = audit else {
-            tls_not_audited(ctx, port, findings);
-            continue;
-        };
+    for (port, audit) in audited_tls_ports(ctx, findings) {
         let mut offending = Vec::new();
         let mut incomplete = Vec::new();
         for version in audit.versions.iter().filter(|v| in_scope(v)) {
@@ -413,11 +421,7 @@ fn report_problems(
 }
 
 fn tls_certificate(ctx: &Context, rule: &TlsCertificate, findings: &mut Vec<Finding>) {
-    for (port, audit) in tls_ports(ctx) {
-        let Some(audit) = audit else {
-            tls_not_audited(ctx, port, findings);
-            continue;
-        };
+    for (port, audit) in audited_tls_ports(ctx, findings) {
         let expected = Localized::new(
             "証明書が規則の要件(鍵長・署名・信頼性・ホスト名)を満たすこと",
             "the certificate meets the rule (key size, signature, trust, name)",
@@ -505,11 +509,7 @@ fn tls_certificate(ctx: &Context, rule: &TlsCertificate, findings: &mut Vec<Find
 }
 
 fn tls_options(ctx: &Context, rule: &TlsOptionRule, findings: &mut Vec<Finding>) {
-    for (port, audit) in tls_ports(ctx) {
-        let Some(audit) = audit else {
-            tls_not_audited(ctx, port, findings);
-            continue;
-        };
+    for (port, audit) in audited_tls_ports(ctx, findings) {
         let expected = Localized::new(
             "TLS のプロトコルオプションと鍵交換が規則を満たすこと",
             "TLS options and key exchange meet the rule",
