@@ -21,8 +21,8 @@ use edgeaudit::resolve::{parse_resolver_arg, Resolver};
 use edgeaudit::target::{parse_target, parse_targets_file, CidrLimit, Target};
 
 use crate::cli::{
-    Command, EvaluateArgs, FailOn, FormatArg, LangArg, OutputArgs, ProfilesCommand, ScanArgs,
-    VantageArg,
+    Command, EvaluateArgs, FailOn, FormatArg, LangArg, NetworkArgs, OutputArgs, ProfilesCommand,
+    TargetArgs, VantageArg,
 };
 
 /// Documented exit codes (README.md, `--help`).
@@ -40,18 +40,47 @@ const RESOLVER_TIMEOUT: Duration = Duration::from_secs(5);
 
 pub fn run(command: Command) -> Result<Outcome> {
     match command {
-        Command::Scan(args) => scan(args),
+        Command::Scan(args) => scan(
+            &args.targets,
+            &args.ports,
+            &args.network,
+            &args.output,
+            Mode::Exposure {
+                tls_audit: !args.no_tls_audit,
+            },
+        ),
+        Command::Tls(args) => scan(
+            &args.targets,
+            &args.ports,
+            &args.network,
+            &args.output,
+            Mode::Tls,
+        ),
         Command::Evaluate(args) => evaluate(args),
         Command::Profiles(command) => profiles(command),
     }
 }
 
-fn scan(args: ScanArgs) -> Result<Outcome> {
+/// What a scan is for.
+#[derive(Debug, Clone, Copy)]
+enum Mode {
+    /// `scan`: which ports are open and what answers, with the TLS engine on TLS ports.
+    Exposure { tls_audit: bool },
+    /// `tls`: every port is expected to speak TLS and gets the TLS engine.
+    Tls,
+}
+
+fn scan(
+    target_args: &TargetArgs,
+    port_spec: &str,
+    args: &NetworkArgs,
+    output: &OutputArgs,
+    mode: Mode,
+) -> Result<Outcome> {
     // Everything that can be wrong with the input is found before any packet is sent.
-    let profiles = load_profiles(&args.output.profiles)?;
-    let targets = collect_targets(&args)?;
-    let ports =
-        parse_port_spec(&args.ports).with_context(|| format!("--ports {:?}", args.ports))?;
+    let profiles = load_profiles(&output.profiles)?;
+    let targets = collect_targets(target_args)?;
+    let ports = parse_port_spec(port_spec).with_context(|| format!("--ports {port_spec:?}"))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -82,11 +111,15 @@ fn scan(args: ScanArgs) -> Result<Outcome> {
             exchange_timeout: args.connect_timeout,
             per_host_concurrency: args.per_host as usize,
             per_host_connection_budget: args.host_budget as usize,
+            expect_tls: matches!(mode, Mode::Tls),
         },
         host_timeout: args.timeout,
         concurrency: args.concurrency as usize,
         resolver,
-        tls_audit: !args.no_tls_audit,
+        tls_audit: match mode {
+            Mode::Exposure { tls_audit } => tls_audit,
+            Mode::Tls => true,
+        },
     };
 
     let progress = Arc::new(Progress::default());
@@ -100,7 +133,7 @@ fn scan(args: ScanArgs) -> Result<Outcome> {
         }
         scan
     });
-    finish(scan, &profiles, &args.output)
+    finish(scan, &profiles, output)
 }
 
 fn evaluate(args: EvaluateArgs) -> Result<Outcome> {
@@ -199,7 +232,7 @@ fn load_profiles(names: &[String]) -> Result<Vec<Profile>> {
     Ok(profiles)
 }
 
-fn collect_targets(args: &ScanArgs) -> Result<Vec<Target>> {
+fn collect_targets(args: &TargetArgs) -> Result<Vec<Target>> {
     let limit = if args.allow_large_cidr {
         CidrLimit::unlimited()
     } else {

@@ -23,6 +23,9 @@ pub struct Cli {
 pub enum Command {
     /// Scan targets, evaluate the observations against profiles, and write a report.
     Scan(ScanArgs),
+    /// Audit TLS on the given ports only (default 443): versions, cipher suites, order, groups,
+    /// certificate chain and options, evaluated like `scan`.
+    Tls(TlsArgs),
     /// Re-evaluate a saved scan (JSON) against profiles, without any network traffic.
     Evaluate(EvaluateArgs),
     /// List, show or check profiles.
@@ -32,6 +35,46 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct ScanArgs {
+    #[command(flatten)]
+    pub targets: TargetArgs,
+
+    /// Ports to scan: `22,80,8000-8010`, `default`, `default,9000` or `all`.
+    #[arg(long, value_name = "SPEC", default_value = "default")]
+    pub ports: String,
+
+    /// Skip the TLS engine (protocol versions and cipher suites) on TLS ports; TLS rules then
+    /// report "not tested".
+    #[arg(long)]
+    pub no_tls_audit: bool,
+
+    #[command(flatten)]
+    pub network: NetworkArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `edgeaudit tls`: the TLS audit of named ports, without the exposure scan's port list or
+/// banner waits.
+#[derive(Debug, Args)]
+pub struct TlsArgs {
+    #[command(flatten)]
+    pub targets: TargetArgs,
+
+    /// Ports for targets that do not name one (HOST:PORT always wins): `443`, `443,8443`…
+    #[arg(long, value_name = "SPEC", default_value = "443")]
+    pub ports: String,
+
+    #[command(flatten)]
+    pub network: NetworkArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// What to scan.
+#[derive(Debug, Args)]
+pub struct TargetArgs {
     /// Hostnames, IPv4/IPv6 addresses, HOST:PORT, [V6]:PORT or CIDR blocks.
     #[arg(value_name = "TARGET")]
     pub targets: Vec<String>,
@@ -40,14 +83,14 @@ pub struct ScanArgs {
     #[arg(long, value_name = "FILE")]
     pub targets_file: Option<PathBuf>,
 
-    /// Ports to scan: `22,80,8000-8010`, `default`, `default,9000` or `all`.
-    #[arg(long, value_name = "SPEC", default_value = "default")]
-    pub ports: String,
-
     /// Allow CIDR blocks larger than 256 addresses (never more than 65536).
     #[arg(long)]
     pub allow_large_cidr: bool,
+}
 
+/// How the network is touched: vantage, name resolution, deadlines and connection limits.
+#[derive(Debug, Args)]
+pub struct NetworkArgs {
     /// Where the scan is taken from; `auto` = inside for private/loopback addresses, outside otherwise.
     #[arg(long, value_enum, default_value_t = VantageArg::Auto)]
     pub vantage: VantageArg,
@@ -75,14 +118,6 @@ pub struct ScanArgs {
     /// Connections opened to one address over the whole scan (at most 3 per open port are needed).
     #[arg(long, value_name = "N", default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub host_budget: u32,
-
-    /// Skip the TLS engine (protocol versions and cipher suites) on TLS ports; TLS rules then
-    /// report "not tested".
-    #[arg(long)]
-    pub no_tls_audit: bool,
-
-    #[command(flatten)]
-    pub output: OutputArgs,
 
     /// Hide the progress indicator (it is shown only when stderr is a terminal).
     #[arg(long)]

@@ -32,6 +32,9 @@ pub struct ProbeConfig {
     /// Connections opened to one address over the whole scan. Small-office routers and OpenSSH's
     /// per-source penalties (PerSourcePenalties, OpenSSH 9.8+) punish sources that open many.
     pub per_host_connection_budget: usize,
+    /// Every port is expected to speak TLS (`edgeaudit tls`): identification sends its
+    /// ClientHello at once instead of waiting for a server-first banner.
+    pub expect_tls: bool,
 }
 
 impl Default for ProbeConfig {
@@ -41,6 +44,7 @@ impl Default for ProbeConfig {
             exchange_timeout: Duration::from_secs(3),
             per_host_concurrency: 4,
             per_host_connection_budget: 256,
+            expect_tls: false,
         }
     }
 }

@@ -367,6 +367,29 @@ impl Lab {
         Self::nginx(true)
     }
 
+    /// OpenSSL's `s_server -www` on `ip` (127.0.0.1 or ::1) with a self-signed RSA-2048
+    /// certificate for CN=localhost (as [`Lab::nginx_https`]) and `extra` arguments
+    /// (`-min_protocol`, `-cipher`…).
+    pub fn openssl_s_server(ip: IpAddr, extra: &[&str]) -> Server {
+        let openssl = find_binary("openssl", "openssl");
+        let dir = lab_dir("s_server");
+        let (cert, key) = localhost_certificate(dir.path());
+        let extra: Vec<String> = extra.iter().map(|a| a.to_string()).collect();
+        start_process_at("s_server", dir, Probe::Tcp, ip, move |_, port| {
+            let mut cmd = Command::new(&openssl);
+            cmd.arg("s_server")
+                .arg("-accept")
+                .arg(SocketAddr::new(ip, port).to_string())
+                .arg("-cert")
+                .arg(&cert)
+                .arg("-key")
+                .arg(&key)
+                .args(["-www", "-quiet", "-no-CAfile", "-no-CApath", "-no-CAstore"])
+                .args(&extra);
+            cmd
+        })
+    }
+
     fn nginx(tls: bool) -> Server {
         let nginx = find_binary("nginx", "nginx-light");
         let name = if tls { "nginx-https" } else { "nginx-http" };
@@ -388,25 +411,7 @@ impl Lab {
             .expect("chmod index.html");
         let mut tls_directives = String::new();
         if tls {
-            let openssl = find_binary("openssl", "openssl");
-            let cert = dir.path().join("cert.pem");
-            let key = dir.path().join("key.pem");
-            run_tool(
-                Command::new(&openssl)
-                    .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout"])
-                    .arg(&key)
-                    .arg("-out")
-                    .arg(&cert)
-                    .args([
-                        "-subj",
-                        "/CN=localhost",
-                        "-addext",
-                        "subjectAltName=DNS:localhost",
-                        "-days",
-                        "2",
-                    ]),
-                "openssl req",
-            );
+            let (cert, key) = localhost_certificate(dir.path());
             tls_directives = format!(
                 "        ssl_certificate {};\n        ssl_certificate_key {};\n",
                 cert.display(),
@@ -611,12 +616,49 @@ enum Started {
     TimedOut,
 }
 
+/// A self-signed RSA-2048 certificate for CN=localhost (subjectAltName DNS:localhost), valid two
+/// days, written to `dir` by the openssl CLI: (cert.pem, key.pem).
+fn localhost_certificate(dir: &Path) -> (PathBuf, PathBuf) {
+    let openssl = find_binary("openssl", "openssl");
+    let cert = dir.join("cert.pem");
+    let key = dir.join("key.pem");
+    run_tool(
+        Command::new(&openssl)
+            .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout"])
+            .arg(&key)
+            .arg("-out")
+            .arg(&cert)
+            .args([
+                "-subj",
+                "/CN=localhost",
+                "-addext",
+                "subjectAltName=DNS:localhost",
+                "-days",
+                "2",
+            ]),
+        "openssl req",
+    );
+    (cert, key)
+}
+
 fn start_process(
     name: &str,
     dir: TempDir,
     probe: Probe,
+    make: impl FnMut(&Path, u16) -> Command,
+) -> Server {
+    start_process_at(name, dir, probe, LOOPBACK_V4, make)
+}
+
+/// [`start_process`] for a server that listens on `ip` (127.0.0.1 or ::1).
+fn start_process_at(
+    name: &str,
+    dir: TempDir,
+    probe: Probe,
+    ip: IpAddr,
     mut make: impl FnMut(&Path, u16) -> Command,
 ) -> Server {
+    assert!(ip.is_loopback(), "lab servers listen on loopback only");
     let mut last_log = String::new();
     for attempt in 1..=START_ATTEMPTS {
         let port = free_port();
@@ -631,7 +673,7 @@ fn start_process(
             .process_group(0)
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {name}: {e}"));
-        let addr = SocketAddr::new(LOOPBACK_V4, port);
+        let addr = SocketAddr::new(ip, port);
         match wait_started(&mut child, &probe, addr) {
             Started::Ready => {
                 return Server {
@@ -642,7 +684,7 @@ fn start_process(
             }
             Started::Exited(status) => {
                 last_log = fs::read_to_string(&log).unwrap_or_default();
-                if last_log.contains("in use") {
+                if last_log.contains("in use") || last_log.contains("in_use") {
                     continue; // someone took the port between free_port() and the bind
                 }
                 panic!("{name} exited ({status}) before it listened on {addr}. Its output:\n{last_log}");

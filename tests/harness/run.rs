@@ -199,6 +199,8 @@ fn shell_words(args: &[String]) -> String {
 /// --timeout 20s`, explicit `--ports`, and nothing else unless a test adds it.
 #[derive(Debug, Clone)]
 pub struct Scan {
+    /// `scan` or `tls`.
+    command: &'static str,
     targets: Vec<String>,
     ports: Option<String>,
     format: String,
@@ -209,12 +211,21 @@ pub struct Scan {
 
 pub fn scan() -> Scan {
     Scan {
+        command: "scan",
         targets: Vec::new(),
         ports: None,
         format: "json".into(),
         timeout: TARGET_TIMEOUT.into(),
         connect_timeout: CONNECT_TIMEOUT.into(),
         extra: Vec::new(),
+    }
+}
+
+/// `edgeaudit tls` with the same defaults as [`scan`].
+pub fn tls() -> Scan {
+    Scan {
+        command: "tls",
+        ..scan()
     }
 }
 
@@ -283,7 +294,7 @@ impl Scan {
 
     pub fn command_line(&self) -> Vec<String> {
         let mut args = vec![
-            "scan".to_string(),
+            self.command.to_string(),
             "--no-progress".into(),
             "--format".into(),
             self.format.clone(),

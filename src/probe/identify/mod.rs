@@ -118,6 +118,10 @@ pub enum BannerWait {
     Full,
     /// `min(exchange_timeout, SHORT_BANNER_WAIT)`.
     Short,
+    /// No wait: the first client-first step goes out at once. For ports where TLS is expected
+    /// (the TLS ports, and every port under `edgeaudit tls`): a server-first banner still
+    /// arrives, as the answer to the ClientHello, and is classified from there.
+    None,
 }
 
 /// What identification does on one port, in order.
@@ -141,7 +145,7 @@ pub fn plan_for_port(port: u16) -> Plan {
     } else if HTTP_PORTS.contains(&port) {
         (BannerWait::Short, vec![Step::Http, Step::Tls])
     } else if TLS_PORTS.contains(&port) {
-        (BannerWait::Short, vec![Step::Tls, Step::Http])
+        (BannerWait::None, vec![Step::Tls, Step::Http])
     } else if port == 3389 {
         (BannerWait::Short, vec![Step::Rdp, Step::Tls])
     } else if CLIENT_FIRST_UNPROBED_PORTS.contains(&port) {
@@ -416,24 +420,41 @@ fn millis(d: Duration) -> u128 {
 /// Identifies the service on an open port, starting on the scan's connection, with the plan
 /// for its port number.
 pub async fn identify(ctx: &HostContext, port: u16, conn: Connection) -> ServiceObservation {
-    identify_with_plan(ctx, port, conn, &plan_for_port(port)).await
+    let plan = if ctx.config.expect_tls {
+        tls_first_plan()
+    } else {
+        plan_for_port(port)
+    };
+    identify_with_plan(ctx, port, conn, &plan).await
 }
 
-/// [`identify`] with an explicit plan (tests, and callers that know better than the port number).
-pub async fn identify_with_plan(
+/// The plan when the user said the port speaks TLS (`edgeaudit tls`): TLS at once, HTTP second
+/// so a plain web server on the port is still named.
+pub fn tls_first_plan() -> Plan {
+    Plan {
+        banner_wait: BannerWait::None,
+        steps: vec![Step::Tls, Step::Http],
+    }
+}
+
+/// How the banner wait on the scan connection ended.
+enum BannerOutcome {
+    /// A banner named the service.
+    Identified(Box<ServiceObservation>),
+    /// Nothing more to do on this port (unrecognised banner, or the deadline); `out` says why.
+    Finished,
+    /// No banner; the connection when it is still open for the first client-first step.
+    Silent(Option<Connection>),
+}
+
+/// Step 1: waits `wait` for a server-first banner and classifies it.
+async fn wait_for_banner(
     ctx: &HostContext,
     port: u16,
-    conn: Connection,
-    plan: &Plan,
-) -> ServiceObservation {
-    let mut out = Outcome::new(port);
-    let mut conn = conn;
-
-    // 1. Server-first banner on the scan connection.
-    let wait = match plan.banner_wait {
-        BannerWait::Full => ctx.config.exchange_timeout,
-        BannerWait::Short => ctx.config.exchange_timeout.min(SHORT_BANNER_WAIT),
-    };
+    mut conn: Connection,
+    wait: Duration,
+    out: &mut Outcome,
+) -> BannerOutcome {
     let deadline = step_deadline(ctx, wait);
     let (bytes, end) = io::read_until(
         &mut conn.stream,
@@ -445,26 +466,55 @@ pub async fn identify_with_plan(
     .await;
     if !bytes.is_empty() {
         if let Some(obs) = classify_answer(&bytes, port) {
-            return obs;
+            return BannerOutcome::Identified(Box::new(obs));
         }
         out.unrecognised = Some(bytes);
         out.notes
             .push("server-first banner not recognised".to_string());
-        return out.finish();
+        return BannerOutcome::Finished;
     }
-    let mut reusable = None;
     match end {
         End::Timeout if Instant::now() >= ctx.deadline => {
             out.deadline_reached = true;
-            return out.finish();
+            BannerOutcome::Finished
         }
         End::Timeout => {
             out.banner_timed_out = true;
             out.banner_note = Some(format!("banner: no data within {} ms", millis(wait)));
-            reusable = Some(conn);
+            BannerOutcome::Silent(Some(conn))
         }
-        other => out.banner_note = Some(format!("banner: {}", other.describe())),
+        other => {
+            out.banner_note = Some(format!("banner: {}", other.describe()));
+            BannerOutcome::Silent(None)
+        }
     }
+}
+
+/// [`identify`] with an explicit plan (tests, and callers that know better than the port number).
+pub async fn identify_with_plan(
+    ctx: &HostContext,
+    port: u16,
+    conn: Connection,
+    plan: &Plan,
+) -> ServiceObservation {
+    let mut out = Outcome::new(port);
+
+    // 1. Server-first banner on the scan connection.
+    let wait = match plan.banner_wait {
+        BannerWait::Full => ctx.config.exchange_timeout,
+        BannerWait::Short => ctx.config.exchange_timeout.min(SHORT_BANNER_WAIT),
+        BannerWait::None => Duration::ZERO,
+    };
+    let mut reusable = if wait.is_zero() {
+        out.banner_note = Some("banner: not waited for (TLS expected)".to_string());
+        Some(conn)
+    } else {
+        match wait_for_banner(ctx, port, conn, wait, &mut out).await {
+            BannerOutcome::Identified(obs) => return *obs,
+            BannerOutcome::Finished => return out.finish(),
+            BannerOutcome::Silent(conn) => conn,
+        }
+    };
 
     // 2. Client-first steps, plus at most one follow-up step named by a provisional result.
     let mut queue: VecDeque<Step> = plan.steps.iter().copied().collect();

@@ -750,7 +750,7 @@ fn plans_by_port() {
     assert_eq!(
         plan_for_port(443),
         Plan {
-            banner_wait: BannerWait::Short,
+            banner_wait: BannerWait::None,
             steps: vec![Step::Tls, Step::Http]
         }
     );

@@ -35,6 +35,7 @@ pub(crate) fn context(
             exchange_timeout: exchange,
             per_host_concurrency: concurrency,
             per_host_connection_budget: budget,
+            expect_tls: false,
         },
         global_slots: Arc::new(Semaphore::new(64)),
         host_slots: Arc::new(Semaphore::new(concurrency)),

@@ -562,6 +562,53 @@ async fn audit_tls_records_the_chain() {
     assert_eq!(c.trust_error.as_deref(), Some("unknown_issuer"));
 }
 
+/// A server with nothing above TLS 1.0: rustls gets no certificate, so the chain comes from the
+/// enumeration's own TLS 1.0 handshake, and says so.
+#[tokio::test]
+async fn legacy_only_server_chain_comes_from_the_enumeration() {
+    let mut pki = Pki::new();
+    let leaf = pki.self_signed("leaf", &RSA2048, "-sha1", "leaf", "DNS:legacy.test");
+    let server = s_server(
+        &leaf,
+        None,
+        &[
+            "-min_protocol",
+            "TLSv1",
+            "-max_protocol",
+            "TLSv1",
+            "-cipher",
+            "AES128-SHA:@SECLEVEL=0",
+        ],
+    )
+    .await;
+    let (ctx, _) = context(
+        LOOPBACK,
+        Duration::from_secs(2),
+        Duration::from_secs(60),
+        1,
+        200,
+    );
+    let audit = super::super::audit_tls(&ctx, server.port, Some("legacy.test")).await;
+    let c = audit.certificate_chain.expect("chain recorded");
+    eprintln!("{}", serde_json::to_string_pretty(&c).unwrap());
+    assert_eq!(c.sent, 1);
+    assert_eq!(
+        c.certificates[0].signature_algorithm,
+        "sha1WithRSAEncryption"
+    );
+    assert!(c.leaf_self_signed);
+    assert_eq!(c.hostname.as_deref(), Some("legacy.test"));
+    assert_eq!(c.hostname_matches, Some(true));
+    assert_eq!(c.trusted, Some(false));
+    assert!(
+        c.notes
+            .iter()
+            .any(|n| n.starts_with("chain read from the TLSv1.0 handshake")),
+        "{:?}",
+        c.notes
+    );
+}
+
 /// Pure name checks on certificates with IP and wildcard names.
 #[test]
 fn hostname_matching_rules() {

@@ -28,12 +28,14 @@ use super::options::{
 use super::registry::{self, KeyExchange, TlsVersion};
 use super::wire::{
     is_sni_name, parse_server_flight, ssl2_cipher_name, ssl2_client_hello, AlertDescription,
-    ClientHello, HelloOptions, NamedGroup, ProtocolVersion, ServerFlight, ServerHello,
-    ServerMessage, WireError, MAX_SUITES_PER_HELLO, SSL2_CIPHER_SPECS,
+    ClientHello, HandshakeType, HelloOptions, NamedGroup, ProtocolVersion, ServerFlight,
+    ServerHello, ServerMessage, WireError, MAX_SUITES_PER_HELLO, SSL2_CIPHER_SPECS,
 };
+use rustls::pki_types::{CertificateDer, UnixTime};
+
 use crate::observation::{
-    Bytes, ProbeStatus, TlsAudit, TlsCipherSuite, TlsGroupSupport, TlsOptions, TlsSupport,
-    TlsVersionSupport,
+    Bytes, CertificateChain, ProbeStatus, TlsAudit, TlsCipherSuite, TlsGroupSupport, TlsOptions,
+    TlsSupport, TlsVersionSupport,
 };
 use crate::probe::tcp::{self, ConnectOutcome, NotTestedCause};
 use crate::probe::HostContext;
@@ -81,14 +83,15 @@ pub async fn audit_tls(ctx: &HostContext, port: u16, sni: Option<&str>) -> TlsAu
     };
     versions.push(ssl2);
     let (groups, dh_prime_bits, options) = a.audit_groups_and_options(&versions).await;
+    let certificate_chain = match a.tally.answered {
+        true => Some(a.certificate_chain().await),
+        false => None,
+    };
     TlsAudit {
         status: a.tally.status(),
         sni: a.sni,
         handshakes: a.handshakes,
-        certificate_chain: match a.tally.answered {
-            true => Some(super::chain::fetch_chain(ctx, port, sni).await),
-            false => None,
-        },
+        certificate_chain,
         versions,
         groups,
         dh_prime_bits,
@@ -232,6 +235,51 @@ struct Auditor<'a> {
     seen: Seen,
 }
 
+/// A Certificate message (and CertificateStatus) read in plaintext from a TLS 1.2-or-older flight.
+#[derive(Clone)]
+struct LegacyCertificates {
+    version: TlsVersion,
+    chain: Vec<Vec<u8>>,
+    ocsp_response: Vec<u8>,
+}
+
+impl LegacyCertificates {
+    fn from_flight(version: TlsVersion, flight: &ServerFlight) -> Option<Self> {
+        let chain = flight.messages.iter().find_map(|m| match m {
+            ServerMessage::Certificate(list) if !list.is_empty() => Some(list.clone()),
+            _ => None,
+        })?;
+        let ocsp_response = flight
+            .messages
+            .iter()
+            .find_map(|m| match m {
+                ServerMessage::OtherHandshake { msg_type, body }
+                    if *msg_type == HandshakeType::CERTIFICATE_STATUS =>
+                {
+                    ocsp_response_of(body)
+                }
+                _ => None,
+            })
+            .unwrap_or_default();
+        Some(LegacyCertificates {
+            version,
+            chain,
+            ocsp_response,
+        })
+    }
+}
+
+/// RFC 6066 §8 CertificateStatus: status_type ocsp(1), then the DER OCSPResponse (24-bit length).
+fn ocsp_response_of(body: &[u8]) -> Option<Vec<u8>> {
+    match body {
+        [1, a, b, c, rest @ ..] => {
+            let len = (usize::from(*a) << 16) | (usize::from(*b) << 8) | usize::from(*c);
+            (len > 0 && rest.len() >= len).then(|| rest[..len].to_vec())
+        }
+        _ => None,
+    }
+}
+
 /// Facts read from answers the server accepted (any probe), so later tests need fewer handshakes.
 #[derive(Default)]
 struct Seen {
@@ -243,6 +291,9 @@ struct Seen {
     dh_prime_bits: Option<u32>,
     /// The first ServerHello at the best version up to TLS 1.2.
     legacy_hello: Option<(TlsVersion, ServerHello)>,
+    /// The first certificate list (and stapled OCSP response) at the best version up to TLS 1.2:
+    /// the chain when rustls cannot talk to the server (SSLv3–TLS 1.1 only).
+    legacy_certificates: Option<LegacyCertificates>,
     /// Problems reading the above, noted once the audit ends.
     notes: Vec<String>,
 }
@@ -262,6 +313,15 @@ impl Seen {
         if let Some(sh) = flight.server_hello() {
             if self.legacy_hello.as_ref().is_none_or(|(v, _)| version > *v) {
                 self.legacy_hello = Some((version, sh.clone()));
+            }
+        }
+        if self
+            .legacy_certificates
+            .as_ref()
+            .is_none_or(|c| version > c.version)
+        {
+            if let Some(certs) = LegacyCertificates::from_flight(version, flight) {
+                self.legacy_certificates = Some(certs);
             }
         }
         let kx = registry::lookup(suite).map(|s| s.kx);
@@ -294,6 +354,38 @@ impl Seen {
 }
 
 impl Auditor<'_> {
+    /// The chain from a rustls handshake (TLS 1.2/1.3, any chain accepted); when that gets no
+    /// certificate (a server with nothing above TLS 1.1), the one the enumeration read in
+    /// plaintext at the server's best version.
+    async fn certificate_chain(&mut self) -> CertificateChain {
+        let sni = self.sni.as_deref();
+        let fetched = super::chain::fetch_chain(self.ctx, self.port, sni).await;
+        if fetched.sent > 0 {
+            return fetched;
+        }
+        let Some(legacy) = self.seen.legacy_certificates.clone() else {
+            return fetched;
+        };
+        let name = super::chain::target_name(self.ctx.address, sni);
+        let ders: Vec<CertificateDer<'_>> = legacy
+            .chain
+            .iter()
+            .map(|der| CertificateDer::from(der.as_slice()))
+            .collect();
+        let mut chain =
+            super::chain::analyse_chain(&ders, &legacy.ocsp_response, &name, UnixTime::now());
+        chain.notes.push(format!(
+            "chain read from the {} handshake of the suite enumeration (the TLS 1.2/1.3 client \
+             got none: {})",
+            legacy.version.name(),
+            fetched
+                .handshake_error
+                .as_deref()
+                .unwrap_or("no certificate")
+        ));
+        chain
+    }
+
     /// Connects, writes `hello`, reads until the flight is final, EOF, an error, the exchange
     /// timeout, the target deadline or [`MAX_FLIGHT_BYTES`].
     async fn exchange(
