@@ -23,6 +23,7 @@ lab_binaries=(
   "/usr/sbin/nft nftables"
   "/usr/sbin/ip iproute2"
   "/usr/bin/gnutls-serv gnutls-bin"
+  "/usr/sbin/update-ca-certificates ca-certificates"
 )
 
 missing_packages() {
@@ -44,7 +45,7 @@ restore_policy() {
   fi
 }
 
-step "lab servers and tools (sshd, nginx, dnsmasq, openssl, gnutls-serv, nftables, iproute2)"
+step "lab servers and tools (sshd, nginx, dnsmasq, openssl, gnutls-serv, nftables, iproute2, ca-certificates)"
 mapfile -t missing < <(missing_packages)
 if [ "${#missing[@]}" -eq 0 ]; then
   echo "all present"

@@ -14,6 +14,7 @@ use edgeaudit::i18n::Lang;
 use edgeaudit::observation::{Scan, VantageChoice};
 use edgeaudit::output::write_atomically;
 use edgeaudit::ports::parse_port_spec;
+use edgeaudit::probe::tls::trust::TrustStore;
 use edgeaudit::probe::ProbeConfig;
 use edgeaudit::profile::{self, Profile};
 use edgeaudit::report::{self, Format, ProfileRef, Report};
@@ -81,6 +82,8 @@ fn scan(
     let profiles = load_profiles(&output.profiles)?;
     let targets = collect_targets(target_args)?;
     let ports = parse_port_spec(port_spec).with_context(|| format!("--ports {port_spec:?}"))?;
+    let trust = TrustStore::from_arg(&args.trust_store)
+        .with_context(|| format!("--trust-store {:?}", args.trust_store))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -112,6 +115,7 @@ fn scan(
             per_host_concurrency: args.per_host as usize,
             per_host_connection_budget: args.host_budget as usize,
             expect_tls: matches!(mode, Mode::Tls),
+            trust,
         },
         host_timeout: args.timeout,
         concurrency: args.concurrency as usize,

@@ -119,6 +119,11 @@ pub struct NetworkArgs {
     #[arg(long, value_name = "N", default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub host_budget: u32,
 
+    /// Roots to verify TLS certificate chains against: `mozilla` (bundled webpki-roots),
+    /// `system` (SSL_CERT_FILE or the distribution's bundle) or a PEM file (e.g. your own CA).
+    #[arg(long, value_name = "mozilla|system|FILE", default_value = "mozilla")]
+    pub trust_store: String,
+
     /// Hide the progress indicator (it is shown only when stderr is a terminal).
     #[arg(long)]
     pub no_progress: bool,

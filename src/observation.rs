@@ -493,7 +493,7 @@ pub struct CertificateChain {
     /// has no IP address in its subjectAltName (nothing names the address).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hostname_matches: Option<bool>,
-    /// The chain leads from the leaf to a root of the Mozilla set through the certificates
+    /// The chain leads from the leaf to a root of `trust_store` through the certificates
     /// sent, every certificate valid now, for server authentication. The name is not part of
     /// this (see `hostname_matches`). `None` when no chain was received.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -504,6 +504,10 @@ pub struct CertificateChain {
     /// `ca_used_as_end_entity`, or another rustls-webpki reason in snake case.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trust_error: Option<String>,
+    /// The root store `trusted` was decided against: `mozilla (webpki-roots)`,
+    /// `system (PATH)` or `file PATH (N roots)` (`--trust-store`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trust_store: Option<String>,
     /// The server stapled an OCSP response (status_request is always offered).
     pub ocsp_stapled: bool,
     /// Why the handshake did not complete. The certificates are still analysed when the server
@@ -620,9 +624,15 @@ pub struct TlsOptions {
     /// inappropriate_fallback alert (true) or a ServerHello (false).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fallback_scsv: Option<bool>,
-    /// RFC 6520: the server echoed the heartbeat extension (no heartbeat request is ever sent).
+    /// RFC 6520: the server echoed the heartbeat extension.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub heartbeat: Option<bool>,
+    /// CVE-2014-0160, tested safely (only when `heartbeat` is true): the server answered a
+    /// heartbeat request whose payload_length leaves no room for the padding, echoing bytes of
+    /// our own record (true); it dropped that request, answered only a well-formed one, or sent
+    /// no heartbeat response (false). No byte of server memory is ever asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub heartbleed: Option<bool>,
     /// RFC 5077: the server echoed the empty SessionTicket extension (TLS 1.2 and below).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_ticket: Option<bool>,

@@ -6,7 +6,7 @@ mod harness;
 use std::time::Duration;
 
 use harness::report::{self, port, state};
-use harness::run::{edgeaudit, scan, Run};
+use harness::run::{edgeaudit, scan, tls, Run};
 use harness::{closed_port, LOOPBACK_V4};
 
 /// A refusal comes before any scanning, so it is quick.
@@ -93,6 +93,26 @@ fn bad_option_values_are_usage_errors() {
         &base().args(["--profile", "no-such-profile"]).run(),
         &["no-such-profile"],
     );
+}
+
+#[test]
+fn an_unreadable_or_empty_trust_store_is_a_usage_error() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let missing = dir.path().join("no-such-ca.pem");
+    let run = tls()
+        .target("127.0.0.1")
+        .ports(&[closed_port()])
+        .args(["--trust-store".to_string(), missing.display().to_string()])
+        .run();
+    assert_refused(&run, &["no-such-ca.pem"]);
+    let junk = dir.path().join("junk-ca.pem");
+    std::fs::write(&junk, "-----BEGIN NOTHING-----\n").expect("write junk");
+    let run = scan()
+        .target("127.0.0.1")
+        .ports(&[closed_port()])
+        .args(["--trust-store".to_string(), junk.display().to_string()])
+        .run();
+    assert_refused(&run, &["junk-ca.pem"]);
 }
 
 #[test]

@@ -19,6 +19,9 @@
 //! and `gnutls-cli` confirms each handshakes under TLS 1.0 and TLS 1.2 and that TLS 1.1 is refused
 //! with a fatal alert (GnuTLS does not fall back across the disabled version). These are
 //! [`EXPECTED_SUITES`] below, under their IANA names.
+//!
+//! A second test runs `gnutls-serv --heartbeat` (RFC 6520): the engine sees the extension and
+//! runs its safe Heartbleed test, which a correct implementation must pass.
 
 mod harness;
 
@@ -83,7 +86,7 @@ struct GnutlsServer {
 }
 
 impl GnutlsServer {
-    fn start(ns: &Namespace, port: u16, priority: &str) -> GnutlsServer {
+    fn start(ns: &Namespace, port: u16, priority: &str, extra: &[&str]) -> GnutlsServer {
         let gnutls_serv = find_binary("gnutls-serv", "gnutls-bin");
         let openssl = find_binary("openssl", "openssl");
         let dir = tempfile::Builder::new()
@@ -112,6 +115,7 @@ impl GnutlsServer {
             .arg("--x509keyfile")
             .arg(&key)
             .args(["--priority", priority])
+            .args(extra)
             .stdin(Stdio::null())
             .stdout(out)
             .stderr(err)
@@ -175,7 +179,7 @@ fn version<'a>(tls_audit: &'a Value, name: &str, ctx: &str) -> &'a Value {
 #[test]
 fn gnutls_3des_and_rc4_suites_are_enumerated_exactly() {
     let ns = Namespace::create("gnutls");
-    let server = GnutlsServer::start(&ns, PORT, PRIORITY);
+    let server = GnutlsServer::start(&ns, PORT, PRIORITY, &[]);
 
     let run = ns.edgeaudit(
         scan()
@@ -250,4 +254,50 @@ fn gnutls_3des_and_rc4_suites_are_enumerated_exactly() {
     }
     // A high-severity violation (RC4) under the default `--fail-on high`.
     assert_eq!(run.code, Some(1), "{ctx}");
+}
+
+/// GnuTLS with heartbeat on: the extension is reported (and judged by the options rule), the safe
+/// Heartbleed test runs and finds the server not vulnerable, so the critical rule stays silent.
+#[test]
+fn gnutls_heartbeat_is_seen_and_passes_the_safe_heartbleed_test() {
+    let ns = Namespace::create("gnutls-hb");
+    let server = GnutlsServer::start(&ns, PORT, "NORMAL", &["--heartbeat"]);
+    let run = ns.edgeaudit(
+        scan()
+            .target("127.0.0.1")
+            .ports(&[PORT])
+            .connect_timeout("2s")
+            .timeout("60s")
+            .command_line(),
+    );
+    let report = run.json();
+    let ctx = format!("{}\n--- gnutls-serv ---\n{}", run.context(), server.log());
+    let host = report::host(report::target(&report, "127.0.0.1"), LOOPBACK_V4);
+    let tls_audit = report::at(report::service(report::port(host, PORT)), "/tls_audit");
+    assert_eq!(report::at(tls_audit, "/options/heartbeat"), true, "{ctx}");
+    assert_eq!(report::at(tls_audit, "/options/heartbleed"), false, "{ctx}");
+    assert!(
+        array_at(tls_audit, "/notes").iter().any(|n| n
+            .as_str()
+            .is_some_and(|n| n.starts_with("Heartbleed: not vulnerable"))),
+        "{ctx}"
+    );
+    let options = RuleMatch {
+        what: "TLS protocol options (heartbeat)",
+        fragment: "options",
+        exact: Some("tls-protocol-options"),
+    };
+    let found = options.violations_at(&report, PORT);
+    assert!(
+        found
+            .iter()
+            .any(|f| str_at(f, "/actual/en").contains("heartbeat")),
+        "{ctx}"
+    );
+    assert!(
+        report::findings(&report)
+            .iter()
+            .all(|f| !str_at(f, "/id").ends_with("/tls-heartbleed")),
+        "{ctx}"
+    );
 }

@@ -35,6 +35,8 @@ pub struct ProbeConfig {
     /// Every port is expected to speak TLS (`edgeaudit tls`): identification sends its
     /// ClientHello at once instead of waiting for a server-first banner.
     pub expect_tls: bool,
+    /// Roots that certificate chains are verified against.
+    pub trust: tls::trust::TrustStore,
 }
 
 impl Default for ProbeConfig {
@@ -45,6 +47,7 @@ impl Default for ProbeConfig {
             per_host_concurrency: 4,
             per_host_connection_budget: 256,
             expect_tls: false,
+            trust: tls::trust::TrustStore::mozilla(),
         }
     }
 }

@@ -579,6 +579,16 @@ fn tls_options(ctx: &Context, rule: &TlsOptionRule, findings: &mut Vec<Finding>)
             "heartbeat 拡張が有効",
             "heartbeat extension enabled",
         );
+        // Without the heartbeat extension there is no Heartbleed to test for.
+        let heartbeat_offered = options.and_then(|o| o.heartbeat) != Some(false);
+        require(
+            rule.forbid_heartbleed && heartbeat_offered,
+            options.map(|o| o.heartbleed),
+            false,
+            "Heartbleed",
+            "Heartbleed(CVE-2014-0160)の脆弱性がある: 不正な長さの heartbeat 要求に応答した",
+            "vulnerable to Heartbleed (CVE-2014-0160): it answered a heartbeat request with a false length",
+        );
         if let (Some(min), Some(bits)) = (rule.min_dh_bits, audit.dh_prime_bits) {
             if bits < min {
                 problems.push((
@@ -1484,6 +1494,7 @@ mod tests {
                 compression: Some(false),
                 fallback_scsv: Some(true),
                 heartbeat: Some(false),
+                heartbleed: None,
                 session_ticket: Some(true),
                 alpn: vec![],
             }),
@@ -1516,6 +1527,7 @@ mod tests {
             hostname_matches: Some(true),
             trusted: Some(true),
             trust_error: None,
+            trust_store: Some("mozilla (webpki-roots)".into()),
             ocsp_stapled: false,
             handshake_error: None,
             notes: vec![],
@@ -1615,6 +1627,33 @@ mod tests {
         tls13_only.options = None;
         let s = scan(Vantage::Inside, vec![tls_port(Some(tls13_only))]);
         assert!(evaluate(&s, &[profile()]).is_empty());
+    }
+
+    #[test]
+    fn heartbleed_is_critical_untested_only_with_heartbeat_and_absent_without() {
+        let with = |heartbeat: Option<bool>, heartbleed: Option<bool>| {
+            let mut a = audit(modern_versions());
+            let options = a.options.as_mut().unwrap();
+            options.heartbeat = heartbeat;
+            options.heartbleed = heartbleed;
+            let s = scan(Vantage::Inside, vec![tls_port(Some(a))]);
+            evaluate(&s, &[profile()])
+                .into_iter()
+                .filter(|f| f.rule == "tls-heartbleed")
+                .collect::<Vec<_>>()
+        };
+        let vulnerable = with(Some(true), Some(true));
+        assert_eq!(vulnerable.len(), 1);
+        assert_eq!(vulnerable[0].severity, Severity::Critical);
+        assert!(vulnerable[0].is_violation());
+        assert!(vulnerable[0].actual.en.contains("CVE-2014-0160"));
+        let untested = with(Some(true), None);
+        assert!(
+            matches!(&untested[0].status, FindingStatus::NotTested { reason } if reason.contains("Heartbleed")),
+            "{untested:?}"
+        );
+        assert!(with(Some(true), Some(false)).is_empty());
+        assert!(with(Some(false), None).is_empty());
     }
 
     #[test]

@@ -169,7 +169,7 @@ pub enum CheckKind {
     /// The certificate chain a TLS server presents: key size, signature hash, trust, name.
     TlsCertificate(TlsCertificate),
     /// Protocol options and key exchange of a TLS server (renegotiation, compression,
-    /// fallback protection, heartbeat, DH size).
+    /// fallback protection, heartbeat, Heartbleed, DH size).
     TlsOptions(TlsOptionRule),
     /// The `Strict-Transport-Security` header (RFC 6797) of an HTTPS response and its `max-age`.
     HttpsHsts(HttpsHsts),
@@ -213,6 +213,10 @@ pub struct TlsOptionRule {
     pub require_fallback_scsv: bool,
     #[serde(default)]
     pub forbid_heartbeat: bool,
+    /// The server must not answer the safe Heartbleed test (CVE-2014-0160). Not tested when
+    /// the server offers heartbeat but the test could not run; nothing to test without heartbeat.
+    #[serde(default)]
+    pub forbid_heartbleed: bool,
     /// Smallest DH prime accepted for DHE key exchange, in bits.
     #[serde(default)]
     pub min_dh_bits: Option<u32>,

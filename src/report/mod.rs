@@ -17,8 +17,8 @@ use serde::{Deserialize, Serialize};
 use crate::finding::{sort_findings, Confidence, Finding, Requirement, Severity};
 use crate::i18n::{Label, Lang, Localized};
 use crate::observation::{
-    PortState, ProbeStatus, Scan, ServiceObservation, TlsAudit, TlsSupport, Vantage, VantageChoice,
-    SCHEMA_VERSION,
+    CertificateChain, PortState, ProbeStatus, Scan, ServiceObservation, TlsAudit, TlsSupport,
+    Vantage, VantageChoice, SCHEMA_VERSION,
 };
 
 pub mod json;
@@ -595,11 +595,156 @@ pub fn tls_audit_lines(port: u16, audit: &TlsAudit, lang: Lang) -> Vec<String> {
             ));
         }
     }
+    lines.extend(tls_key_exchange_lines(audit, lang));
+    if let Some(chain) = &audit.certificate_chain {
+        lines.extend(certificate_chain_lines(chain, lang));
+    }
     for note in &audit.notes {
         lines.push(format!(
             "  {}: {}",
             Label::Note.text(lang),
             terminal_safe(note)
+        ));
+    }
+    lines
+}
+
+/// Yes / no / not tested, in the report's language.
+fn tri_state(value: Option<bool>, lang: Lang) -> &'static str {
+    match (value, lang) {
+        (Some(true), Lang::Ja) => "あり",
+        (Some(true), Lang::En) => "yes",
+        (Some(false), Lang::Ja) => "なし",
+        (Some(false), Lang::En) => "no",
+        (None, _) => Label::NotTested.text(lang),
+    }
+}
+
+/// Groups, DH prime size and protocol options of a TLS audit, one line each.
+fn tls_key_exchange_lines(audit: &TlsAudit, lang: Lang) -> Vec<String> {
+    let pick = |ja: &'static str, en: &'static str| if lang == Lang::Ja { ja } else { en };
+    let mut lines = Vec::new();
+    // One line per version, in the order the audit found them.
+    let mut versions: Vec<&str> = Vec::new();
+    for g in &audit.groups {
+        if !versions.contains(&g.version.as_str()) {
+            versions.push(&g.version);
+        }
+    }
+    for version in versions {
+        let names: Vec<String> = audit
+            .groups
+            .iter()
+            .filter(|g| g.version == version)
+            .map(|g| terminal_safe(&g.name))
+            .collect();
+        lines.push(format!(
+            "  {} {}: {}",
+            pick("鍵交換グループ", "groups"),
+            terminal_safe(version),
+            names.join(", ")
+        ));
+    }
+    if let Some(bits) = audit.dh_prime_bits {
+        lines.push(format!(
+            "  {}: {bits} {}",
+            pick("DHE 素数", "DHE prime"),
+            pick("ビット", "bits")
+        ));
+    }
+    if let Some(o) = &audit.options {
+        let heartbleed = match (o.heartbleed, lang) {
+            (None, _) if o.heartbeat == Some(false) => pick("対象外", "n/a"),
+            (Some(true), Lang::Ja) => "脆弱",
+            (Some(true), Lang::En) => "VULNERABLE",
+            (Some(false), Lang::Ja) => "脆弱性なし",
+            (Some(false), Lang::En) => "not vulnerable",
+            (None, _) => Label::NotTested.text(lang),
+        };
+        let alpn = if o.alpn.is_empty() {
+            "-".to_string()
+        } else {
+            o.alpn
+                .iter()
+                .map(|p| terminal_safe(p))
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        lines.push(format!(
+            "  {}: {} {}; {} {}; {} {}; {} {}; Heartbleed {}; {} {}; ALPN {}",
+            pick("オプション", "options"),
+            pick("安全な再ネゴシエーション", "secure renegotiation"),
+            tri_state(o.secure_renegotiation, lang),
+            pick("圧縮", "compression"),
+            tri_state(o.compression, lang),
+            "TLS_FALLBACK_SCSV",
+            tri_state(o.fallback_scsv, lang),
+            "heartbeat",
+            tri_state(o.heartbeat, lang),
+            heartbleed,
+            pick("セッションチケット", "session tickets"),
+            tri_state(o.session_ticket, lang),
+            alpn,
+        ));
+    }
+    lines
+}
+
+/// The certificate chain of a TLS audit: the leaf in one line, then trust, name and chain facts.
+/// Certificate names are server-supplied: they go through [`terminal_safe`].
+fn certificate_chain_lines(chain: &CertificateChain, lang: Lang) -> Vec<String> {
+    let pick = |ja: &'static str, en: &'static str| if lang == Lang::Ja { ja } else { en };
+    let mut lines = Vec::new();
+    let Some(leaf) = chain.certificates.first() else {
+        lines.push(format!(
+            "  {}: {}",
+            pick("証明書", "certificate"),
+            terminal_safe(
+                chain
+                    .handshake_error
+                    .as_deref()
+                    .unwrap_or(pick("受信なし", "none received"))
+            )
+        ));
+        return lines;
+    };
+    let key = match leaf.key_bits {
+        Some(bits) => format!("{} {bits}", terminal_safe(&leaf.key_type)),
+        None => terminal_safe(&leaf.key_type),
+    };
+    lines.push(format!(
+        "  {}: {} ({} {}; {key}; {}; {} {})",
+        pick("証明書", "certificate"),
+        terminal_safe(&leaf.subject),
+        pick("発行者", "issuer"),
+        terminal_safe(&leaf.issuer),
+        terminal_safe(&leaf.signature_algorithm),
+        pick("有効期限", "valid until"),
+        terminal_safe(&leaf.not_after),
+    ));
+    let trusted = match (chain.trusted, &chain.trust_error) {
+        (Some(false), Some(e)) => {
+            format!("{} ({})", tri_state(Some(false), lang), terminal_safe(e))
+        }
+        (value, _) => tri_state(value, lang).to_string(),
+    };
+    lines.push(format!(
+        "  {}: {trusted}; {} {}; {} {}, {} {}; OCSP {} {}",
+        pick("信頼", "trusted"),
+        pick("名前一致", "name matches"),
+        tri_state(chain.hostname_matches, lang),
+        pick("送信数", "certificates sent"),
+        chain.sent,
+        pick("順序正常", "order ok"),
+        tri_state(Some(chain.order_ok), lang),
+        pick("ステープル", "stapled"),
+        tri_state(Some(chain.ocsp_stapled), lang),
+    ));
+    if let Some(store) = &chain.trust_store {
+        lines.push(format!(
+            "  {}: {}",
+            pick("信頼ストア", "trust store"),
+            terminal_safe(store)
         ));
     }
     lines

@@ -36,6 +36,7 @@ pub(crate) fn context(
             per_host_concurrency: concurrency,
             per_host_connection_budget: budget,
             expect_tls: false,
+            trust: crate::probe::tls::trust::TrustStore::mozilla(),
         },
         global_slots: Arc::new(Semaphore::new(64)),
         host_slots: Arc::new(Semaphore::new(concurrency)),

@@ -6,37 +6,30 @@
 //!   (rustls sends it unconditionally), so `ocsp_stapled` says whether the server staples.
 //! * Name: the SNI name when it is a DNS name, else the address (rustls then sends no SNI).
 //! * Trust ([`analyse_chain`]): rustls-webpki path building from the leaf through the
-//!   certificates sent to a root of webpki-roots (the Mozilla set), at the current time, for
-//!   server authentication. The name is checked separately (`hostname_matches`), so a
+//!   certificates sent to a root of the scan's [`TrustStore`] (webpki-roots' Mozilla set unless
+//!   `--trust-store` says otherwise), at the current time, for server authentication. The name is checked separately (`hostname_matches`), so a
 //!   publicly-trusted certificate for another name is `trusted` with `hostname_matches` false.
 //! * Nothing here judges: profiles turn these facts into findings.
 
 use std::net::IpAddr;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use rustls::client::{verify_server_cert_signed_by_trust_anchor, verify_server_name};
 use rustls::pki_types::{CertificateDer, DnsName, ServerName, UnixTime};
 use rustls::server::ParsedCertificate;
-use rustls::{CertificateError, RootCertStore};
+use rustls::CertificateError;
 use tokio::time::timeout_at;
 use tokio_rustls::TlsConnector;
 use x509_parser::extensions::GeneralName;
 use x509_parser::prelude::parse_x509_certificate;
 
+use super::trust::TrustStore;
 use crate::observation::CertificateChain;
 use crate::probe::identify::cert::summarize_certificate;
 use crate::probe::identify::step_deadline;
 use crate::probe::identify::tls::{client_config, provider, RecordingVerifier};
 use crate::probe::tcp::{self, ConnectOutcome};
 use crate::probe::HostContext;
-
-/// The Mozilla root set of webpki-roots, built once.
-fn mozilla_roots() -> &'static RootCertStore {
-    static ROOTS: OnceLock<RootCertStore> = OnceLock::new();
-    ROOTS.get_or_init(|| RootCertStore {
-        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-    })
-}
 
 /// The name the chain is checked against: `sni` when it is a DNS name, else the address.
 pub fn target_name(address: IpAddr, sni: Option<&str>) -> ServerName<'static> {
@@ -57,15 +50,23 @@ pub async fn fetch_chain(ctx: &HostContext, port: u16, sni: Option<&str>) -> Cer
     let name = target_name(ctx.address, sni);
     let conn = match tcp::connect(ctx, port).await {
         ConnectOutcome::Open { conn, .. } => conn,
-        ConnectOutcome::Closed { .. } => return failed(&name, "connection refused".into()),
+        ConnectOutcome::Closed { .. } => {
+            return failed(&name, "connection refused".into(), &ctx.config.trust)
+        }
         ConnectOutcome::Filtered { reason } | ConnectOutcome::NotTested { reason, .. } => {
-            return failed(&name, reason)
+            return failed(&name, reason, &ctx.config.trust)
         }
     };
     let verifier = Arc::new(RecordingVerifier::new());
     let config = match client_config(verifier.clone(), &[]) {
         Ok(config) => config,
-        Err(e) => return failed(&name, format!("TLS client could not be configured: {e}")),
+        Err(e) => {
+            return failed(
+                &name,
+                format!("TLS client could not be configured: {e}"),
+                &ctx.config.trust,
+            )
+        }
     };
     let deadline = step_deadline(ctx, ctx.config.exchange_timeout);
     let handshake = TlsConnector::from(Arc::new(config)).connect(name.clone(), conn.stream);
@@ -80,6 +81,7 @@ pub async fn fetch_chain(ctx: &HostContext, port: u16, sni: Option<&str>) -> Cer
         &verifier.ocsp_response(),
         &name,
         UnixTime::now(),
+        &ctx.config.trust,
     );
     chain.handshake_error = handshake_error;
     if let Some(e) = verifier.take_signature_error() {
@@ -95,8 +97,8 @@ fn name_text(name: &ServerName<'_>) -> String {
 }
 
 /// An observation with no chain.
-fn failed(name: &ServerName<'_>, error: String) -> CertificateChain {
-    let mut chain = analyse_chain(&[], &[], name, UnixTime::now());
+fn failed(name: &ServerName<'_>, error: String, trust: &TrustStore) -> CertificateChain {
+    let mut chain = analyse_chain(&[], &[], name, UnixTime::now(), trust);
     chain.handshake_error = Some(error);
     chain
 }
@@ -107,6 +109,7 @@ pub fn analyse_chain(
     ocsp_response: &[u8],
     name: &ServerName<'_>,
     now: UnixTime,
+    trust: &TrustStore,
 ) -> CertificateChain {
     let mut notes = Vec::new();
     let mut certificates = Vec::new();
@@ -150,6 +153,7 @@ pub fn analyse_chain(
         hostname_matches: None,
         trusted: None,
         trust_error: None,
+        trust_store: Some(trust.description.clone()),
         ocsp_stapled: !ocsp_response.is_empty(),
         handshake_error: None,
         notes,
@@ -170,7 +174,7 @@ pub fn analyse_chain(
     out.hostname_matches = hostname_matches(&parsed, leaf.as_ref(), name);
     match verify_server_cert_signed_by_trust_anchor(
         &parsed,
-        mozilla_roots(),
+        &trust.roots,
         &chain[1..],
         now,
         provider().signature_verification_algorithms.all,

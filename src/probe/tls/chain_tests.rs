@@ -380,6 +380,44 @@ async fn leaf_and_intermediate_in_order() {
     assert_eq!(c.trust_error.as_deref(), Some("unknown_issuer"));
 }
 
+/// With the lab's own root as the trust store (`--trust-store FILE`), the same chain is trusted,
+/// and the observation names the store; without its intermediate it still is not.
+#[tokio::test]
+async fn own_root_as_trust_store_makes_the_chain_trusted() {
+    let mut pki = Pki::new();
+    let (root, int, leaf) = lab_chain(&mut pki);
+    let bundle = pki.bundle("chain.pem", &[&int]);
+    let store = TrustStore::from_pem_file(&root.cert).expect("root PEM");
+    let fetch_with_root = |port: u16| {
+        let store = store.clone();
+        async move {
+            let (mut ctx, _) = context(
+                LOOPBACK,
+                Duration::from_secs(5),
+                Duration::from_secs(20),
+                1,
+                4,
+            );
+            ctx.config.trust = store;
+            fetch_chain(&ctx, port, Some("localhost")).await
+        }
+    };
+    let server = s_server(&leaf, Some(&bundle), &[]).await;
+    let c = fetch_with_root(server.port).await;
+    assert_eq!(c.trusted, Some(true), "{c:?}");
+    assert_eq!(c.trust_error, None);
+    let description = c.trust_store.as_deref().unwrap_or_default();
+    assert!(
+        description.starts_with("file ") && description.ends_with("(1 roots)"),
+        "{description}"
+    );
+    drop(server);
+    let alone = s_server(&leaf, None, &[]).await;
+    let c = fetch_with_root(alone.port).await;
+    assert_eq!(c.trusted, Some(false));
+    assert_eq!(c.trust_error.as_deref(), Some("unknown_issuer"));
+}
+
 #[tokio::test]
 async fn leaf_alone_misses_its_intermediate() {
     let mut pki = Pki::new();
@@ -615,7 +653,14 @@ fn hostname_matching_rules() {
     let mut pki = Pki::new();
     let now = UnixTime::now();
     let check = |der: &CertificateDer<'_>, name: ServerName<'static>| {
-        analyse_chain(std::slice::from_ref(der), &[], &name, now).hostname_matches
+        analyse_chain(
+            std::slice::from_ref(der),
+            &[],
+            &name,
+            now,
+            &TrustStore::mozilla(),
+        )
+        .hostname_matches
     };
     let dns = |n: &str| ServerName::try_from(n.to_string()).unwrap();
     let ip = |n: &str| ServerName::IpAddress(n.parse::<IpAddr>().unwrap().into());
@@ -625,9 +670,15 @@ fn hostname_matching_rules() {
     // An address, and the leaf names none: nothing to compare.
     assert_eq!(check(&plain, ip("127.0.0.1")), None);
     assert_eq!(
-        analyse_chain(std::slice::from_ref(&plain), &[], &ip("127.0.0.1"), now)
-            .hostname
-            .as_deref(),
+        analyse_chain(
+            std::slice::from_ref(&plain),
+            &[],
+            &ip("127.0.0.1"),
+            now,
+            &TrustStore::mozilla(),
+        )
+        .hostname
+        .as_deref(),
         Some("127.0.0.1")
     );
 

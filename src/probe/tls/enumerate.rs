@@ -23,7 +23,8 @@ use tokio::time::{timeout_at, Instant};
 
 use super::options::{
     compression_verdict, fallback_verdict, group_entry, options_from_server_hello,
-    server_key_exchange, tls13_group, ECDHE_CURVE_CANDIDATES, TLS13_GROUP_CANDIDATES,
+    server_key_exchange, tls13_group, HeartbleedAnswer, HeartbleedProbe, ECDHE_CURVE_CANDIDATES,
+    TLS13_GROUP_CANDIDATES,
 };
 use super::registry::{self, KeyExchange, TlsVersion};
 use super::wire::{
@@ -37,7 +38,7 @@ use crate::observation::{
     Bytes, CertificateChain, ProbeStatus, TlsAudit, TlsCipherSuite, TlsGroupSupport, TlsOptions,
     TlsSupport, TlsVersionSupport,
 };
-use crate::probe::tcp::{self, ConnectOutcome, NotTestedCause};
+use crate::probe::tcp::{self, ConnectOutcome, Connection, NotTestedCause};
 use crate::probe::HostContext;
 
 /// Most bytes read from the server in one exchange.
@@ -156,6 +157,19 @@ enum End {
     Deadline,
     /// [`MAX_FLIGHT_BYTES`] read without a final message.
     Bound,
+}
+
+impl End {
+    fn describe(&self) -> String {
+        match self {
+            End::Final => "answer complete".into(),
+            End::Eof => "connection closed".into(),
+            End::Error(e) => format!("connection error: {e}"),
+            End::Timeout => "no answer before the exchange timeout".into(),
+            End::Deadline => "target deadline reached".into(),
+            End::Bound => format!("{MAX_FLIGHT_BYTES} bytes read without an end"),
+        }
+    }
 }
 
 /// One hello sent and its answer read.
@@ -372,8 +386,13 @@ impl Auditor<'_> {
             .iter()
             .map(|der| CertificateDer::from(der.as_slice()))
             .collect();
-        let mut chain =
-            super::chain::analyse_chain(&ders, &legacy.ocsp_response, &name, UnixTime::now());
+        let mut chain = super::chain::analyse_chain(
+            &ders,
+            &legacy.ocsp_response,
+            &name,
+            UnixTime::now(),
+            &self.ctx.config.trust,
+        );
         chain.notes.push(format!(
             "chain read from the {} handshake of the suite enumeration (the TLS 1.2/1.3 client \
              got none: {})",
@@ -386,43 +405,40 @@ impl Auditor<'_> {
         chain
     }
 
-    /// Connects, writes `hello`, reads until the flight is final, EOF, an error, the exchange
-    /// timeout, the target deadline or [`MAX_FLIGHT_BYTES`].
-    async fn exchange(
-        &mut self,
-        hello: &[u8],
-        server_hello_suffices: bool,
-    ) -> Result<Answer, NoConnection> {
-        let mut conn = match tcp::connect(self.ctx, self.port).await {
-            ConnectOutcome::Open { conn, .. } => conn,
-            ConnectOutcome::Closed { .. } => {
-                return Err(NoConnection {
-                    reason: "connection refused".into(),
-                    stop: false,
-                    budget: false,
-                })
-            }
-            ConnectOutcome::Filtered { reason } => {
-                return Err(NoConnection {
-                    reason,
-                    stop: false,
-                    budget: false,
-                })
-            }
-            ConnectOutcome::NotTested { reason, cause } => {
-                return Err(NoConnection {
-                    reason,
-                    stop: matches!(
-                        cause,
-                        NotTestedCause::Deadline
-                            | NotTestedCause::Budget
-                            | NotTestedCause::Cancelled
-                    ),
-                    budget: cause == NotTestedCause::Budget,
-                })
-            }
+    /// Opens a connection to the audited port through [`tcp::connect`] (slots, budget, target
+    /// deadline) and counts it as a handshake.
+    async fn open(&mut self) -> Result<Connection, NoConnection> {
+        let not_open = |reason: String| NoConnection {
+            reason,
+            stop: false,
+            budget: false,
         };
-        self.handshakes += 1;
+        match tcp::connect(self.ctx, self.port).await {
+            ConnectOutcome::Open { conn, .. } => {
+                self.handshakes += 1;
+                Ok(conn)
+            }
+            ConnectOutcome::Closed { .. } => Err(not_open("connection refused".into())),
+            ConnectOutcome::Filtered { reason } => Err(not_open(reason)),
+            ConnectOutcome::NotTested { reason, cause } => Err(NoConnection {
+                reason,
+                stop: matches!(
+                    cause,
+                    NotTestedCause::Deadline | NotTestedCause::Budget | NotTestedCause::Cancelled
+                ),
+                budget: cause == NotTestedCause::Budget,
+            }),
+        }
+    }
+
+    /// Writes `bytes` on `conn` and reads until `done` says the answer is whole, EOF, an error,
+    /// `exchange_timeout`, the target deadline or [`MAX_FLIGHT_BYTES`].
+    async fn write_and_read(
+        &self,
+        conn: &mut Connection,
+        bytes: &[u8],
+        done: impl Fn(&[u8]) -> bool,
+    ) -> (Vec<u8>, End) {
         let own = Instant::now()
             .checked_add(self.ctx.config.exchange_timeout)
             .unwrap_or(self.ctx.deadline);
@@ -435,7 +451,7 @@ impl Auditor<'_> {
             }
         };
         let mut raw = Vec::new();
-        let end = match timeout_at(cut, conn.stream.write_all(hello)).await {
+        let end = match timeout_at(cut, conn.stream.write_all(bytes)).await {
             Err(_) => timed_out(),
             Ok(Err(e)) => End::Error(e.to_string()),
             Ok(Ok(())) => {
@@ -450,7 +466,7 @@ impl Auditor<'_> {
                         Ok(Ok(0)) => break End::Eof,
                         Ok(Ok(n)) => {
                             raw.extend_from_slice(&chunk[..n]);
-                            if parse_server_flight(&raw).is_final(server_hello_suffices) {
+                            if done(&raw) {
                                 break End::Final;
                             }
                         }
@@ -459,12 +475,90 @@ impl Auditor<'_> {
                 }
             }
         };
+        (raw, end)
+    }
+
+    /// Connects, writes `hello`, reads until the flight is final (see [`Auditor::write_and_read`]).
+    async fn exchange(
+        &mut self,
+        hello: &[u8],
+        server_hello_suffices: bool,
+    ) -> Result<Answer, NoConnection> {
+        let mut conn = self.open().await?;
+        let (raw, end) = self
+            .write_and_read(&mut conn, hello, |raw| {
+                parse_server_flight(raw).is_final(server_hello_suffices)
+            })
+            .await;
         drop(conn);
         Ok(Answer {
             flight: parse_server_flight(&raw),
             raw,
             end,
         })
+    }
+
+    /// The safe Heartbleed test (CVE-2014-0160; method in [`super::options::HeartbleedProbe`]) at
+    /// `version` with its accepted `suites`: a full hello, the server's flight up to
+    /// ServerHelloDone, then the two heartbeat requests, in plaintext before the key exchange
+    /// as the vulnerable OpenSSL versions process them.
+    async fn heartbleed(&mut self, version: TlsVersion, suites: &[u16]) -> Result<bool, String> {
+        let mut opts = HelloOptions::new(ProtocolVersion(version.wire()), suites.to_vec());
+        opts.server_name = self.sni.clone();
+        opts.random = random_bytes();
+        let hello = ClientHello::for_probe(&opts).encode();
+        let mut conn = match self.open().await {
+            Ok(conn) => conn,
+            Err(e) => {
+                let reason = e.reason.clone();
+                self.no_connection(e);
+                return Err(reason);
+            }
+        };
+        let (raw, end) = self
+            .write_and_read(&mut conn, &hello, |raw| {
+                parse_server_flight(raw).is_final(false)
+            })
+            .await;
+        let flight = parse_server_flight(&raw);
+        if !flight
+            .messages
+            .iter()
+            .any(|m| matches!(m, ServerMessage::ServerHelloDone))
+        {
+            return Err(format!(
+                "the handshake did not reach ServerHelloDone ({})",
+                end.describe()
+            ));
+        }
+        let probe = HeartbleedProbe::new(ProtocolVersion(version.wire()), random_bytes());
+        let (answer, end) = self
+            .write_and_read(&mut conn, &probe.records(), |raw| {
+                probe.judge(raw).is_decided()
+            })
+            .await;
+        drop(conn);
+        match probe.judge(&answer) {
+            HeartbleedAnswer::Vulnerable => Ok(true),
+            HeartbleedAnswer::NotVulnerable(how) => {
+                self.notes
+                    .push(format!("Heartbleed: not vulnerable ({how})"));
+                Ok(false)
+            }
+            HeartbleedAnswer::Undecided => match end {
+                // Silence, a close or a reset after the requests: no over-read answer came back.
+                End::Timeout | End::Eof | End::Error(_) => {
+                    self.notes.push(format!(
+                        "Heartbleed: not vulnerable (no heartbeat response; {})",
+                        end.describe()
+                    ));
+                    Ok(false)
+                }
+                End::Deadline | End::Bound | End::Final => {
+                    Err(format!("no decision ({})", end.describe()))
+                }
+            },
+        }
     }
 
     /// Sends one TLS ClientHello offering `version` and `suites`, and says what the answer means.
@@ -974,6 +1068,15 @@ impl Auditor<'_> {
                 "{}: no ServerHello kept; renegotiation, heartbeat, ticket and ALPN not read",
                 best.name()
             )),
+        }
+        if options.heartbeat == Some(true) {
+            match self.stopped.clone() {
+                Some(reason) => self.notes.push(format!("Heartbleed not tested: {reason}")),
+                None => match self.heartbleed(best, suites).await {
+                    Ok(vulnerable) => options.heartbleed = Some(vulnerable),
+                    Err(why) => self.notes.push(format!("Heartbleed not tested: {why}")),
+                },
+            }
         }
         match self.stopped.clone() {
             Some(reason) => self.notes.push(format!("compression not tested: {reason}")),

@@ -5,6 +5,7 @@ pub mod chain;
 pub mod enumerate;
 pub mod options;
 pub mod registry;
+pub mod trust;
 pub mod wire;
 
 pub use enumerate::audit_tls;
