@@ -126,3 +126,60 @@ fn ports_option_plain_http_and_closed_ports() {
     );
     assert_eq!(state(port(host, closed)), "closed", "{ctx}");
 }
+
+/// nginx configured as a consultant often finds it: TLS 1.2 and 1.3, a short server-ordered list
+/// with one CBC suite, and HSTS. The audit reports exactly that list, in nginx's order, and the
+/// HSTS header; the CBC suite breaks the Mozilla intermediate profile.
+#[test]
+fn nginx_with_server_order_and_hsts() {
+    let server = Lab::nginx_https_with(
+        "ssl_protocols TLSv1.2 TLSv1.3; \
+         ssl_ciphers ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-SHA:ECDHE-RSA-AES128-GCM-SHA256; \
+         ssl_prefer_server_ciphers on; \
+         add_header Strict-Transport-Security \"max-age=63072000\" always;",
+    );
+    let target = format!("127.0.0.1:{}", server.port());
+    let run = tls()
+        .target(target.clone())
+        .args(["--profile", "mozilla-intermediate"])
+        .run();
+    let report = run.json();
+    let ctx = run.context();
+    let host = report::host(report::target(&report, &target), LOOPBACK_V4);
+    let svc = service(port(host, server.port()));
+    let v12 = array_at(svc, "/tls_audit/versions")
+        .iter()
+        .find(|v| v["version"] == "TLSv1.2")
+        .expect("TLSv1.2 entry");
+    assert_eq!(v12["server_preference"], true, "{ctx}");
+    let order: Vec<&str> = array_at(v12, "/cipher_suites")
+        .iter()
+        .map(|s| s["name"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        order,
+        [
+            "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+            "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA",
+            "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"
+        ],
+        "nginx's order\n{ctx}"
+    );
+    let versions: Vec<String> = accepted(svc).into_iter().map(|(v, _)| v).collect();
+    assert_eq!(versions, ["TLSv1.3", "TLSv1.2"], "{ctx}");
+    assert_eq!(
+        str_at(svc, "/http/strict_transport_security"),
+        "max-age=63072000",
+        "HSTS read inside TLS\n{ctx}"
+    );
+    let cbc = report::findings(&report)
+        .iter()
+        .filter(|f| f["status"] == "violation")
+        .map(|f| str_at(f, "/actual/en").to_string())
+        .collect::<Vec<_>>();
+    assert!(
+        cbc.iter()
+            .any(|a| a.contains("TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA")),
+        "{cbc:#?}\n{ctx}"
+    );
+}

@@ -358,13 +358,19 @@ impl Lab {
 
     /// nginx serving a small page (with `<title>` [`NGINX_TITLE`]) over plain HTTP on 127.0.0.1.
     pub fn nginx_http() -> Server {
-        Self::nginx(false)
+        Self::nginx(false, "")
     }
 
     /// nginx serving the same page over HTTPS on 127.0.0.1, with a self-signed certificate for
     /// CN=localhost (subjectAltName DNS:localhost) made by the openssl CLI.
     pub fn nginx_https() -> Server {
-        Self::nginx(true)
+        Self::nginx(true, "")
+    }
+
+    /// [`Lab::nginx_https`] with more `server` block directives (`ssl_protocols`,
+    /// `ssl_ciphers`, `ssl_prefer_server_ciphers`, `add_header`…), each ending in `;`.
+    pub fn nginx_https_with(directives: &str) -> Server {
+        Self::nginx(true, directives)
     }
 
     /// OpenSSL's `s_server -www` on `ip` (127.0.0.1 or ::1) with a self-signed RSA-2048
@@ -390,7 +396,7 @@ impl Lab {
         })
     }
 
-    fn nginx(tls: bool) -> Server {
+    fn nginx(tls: bool, directives: &str) -> Server {
         let nginx = find_binary("nginx", "nginx-light");
         let name = if tls { "nginx-https" } else { "nginx-http" };
         let dir = lab_dir(name);
@@ -417,6 +423,9 @@ impl Lab {
                 cert.display(),
                 key.display()
             );
+            for directive in directives.split_inclusive(';') {
+                tls_directives.push_str(&format!("        {}\n", directive.trim()));
+            }
         }
         start_process(name, dir, Probe::Tcp, move |dir, port| {
             let d = dir.display();

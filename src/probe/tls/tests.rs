@@ -39,15 +39,18 @@ fn openssl(args: &[&str]) -> std::process::Output {
 /// Starts `openssl s_server -www` with a fresh self-signed RSA certificate and `args`, and waits
 /// (at most 10 s) until it accepts connections.
 async fn s_server(args: &[&str]) -> SServer {
+    s_server_with_key(&["-newkey", "rsa:2048"], args).await
+}
+
+/// [`s_server`] with the certificate's key made by `key` (`openssl req` arguments).
+async fn s_server_with_key(key: &[&str], args: &[&str]) -> SServer {
     let dir = tempfile::tempdir().unwrap();
-    let key = dir.path().join("key.pem");
+    let key_path = dir.path().join("key.pem");
     let cert = dir.path().join("cert.pem");
-    let (key_s, cert_s) = (key.to_str().unwrap(), cert.to_str().unwrap());
-    let out = openssl(&[
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
+    let (key_s, cert_s) = (key_path.to_str().unwrap(), cert.to_str().unwrap());
+    let mut req = vec!["req", "-x509"];
+    req.extend_from_slice(key);
+    req.extend([
         "-nodes",
         "-keyout",
         key_s,
@@ -58,6 +61,7 @@ async fn s_server(args: &[&str]) -> SServer {
         "-days",
         "2",
     ]);
+    let out = openssl(&req);
     assert!(out.status.success(), "openssl req: {out:?}");
     let port = free_loopback_port();
     let accept = format!("127.0.0.1:{port}");
@@ -265,6 +269,64 @@ async fn legacy_tls10_server() {
         ])
     );
     assert_eq!(v10.server_preference, Some(false));
+}
+
+/// An ECDSA certificate: of the ECDHE suites configured, only the ECDSA ones can be used, and the
+/// engine reports exactly those.
+#[tokio::test]
+async fn ecdsa_certificate_limits_the_suites_to_ecdsa() {
+    let server = s_server_with_key(
+        &["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"],
+        &[
+            "-no_tls1_3",
+            "-cipher",
+            "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-AES128-GCM-SHA256",
+        ],
+    )
+    .await;
+    let audit = audit(server.port, 200).await;
+    only_accepted(&audit, "TLSv1.2");
+    assert_eq!(
+        names(version(&audit, "TLSv1.2")),
+        set(&[
+            "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+            "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256"
+        ])
+    );
+}
+
+/// TLS 1.2 and 1.3 with AEAD suites only (a Mozilla "intermediate"-style server): exact sets for
+/// both versions, and nothing below.
+#[tokio::test]
+async fn aead_only_tls12_and_tls13() {
+    let server = s_server(&[
+        "-min_protocol",
+        "TLSv1.2",
+        "-cipher",
+        "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-CHACHA20-POLY1305:DHE-RSA-AES128-GCM-SHA256",
+        "-ciphersuites",
+        "TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256",
+    ])
+    .await;
+    let audit = audit(server.port, 200).await;
+    assert_eq!(
+        names(version(&audit, "TLSv1.3")),
+        set(&["TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256"])
+    );
+    assert_eq!(
+        names(version(&audit, "TLSv1.2")),
+        set(&[
+            "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+            "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+            "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256"
+        ])
+    );
+    for old in ["TLSv1.1", "TLSv1.0", "SSLv3", "SSLv2"] {
+        assert!(
+            matches!(version(&audit, old).support, TlsSupport::Rejected { .. }),
+            "{old}"
+        );
+    }
 }
 
 const THREE_SUITES: &str =
