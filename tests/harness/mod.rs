@@ -24,6 +24,7 @@ pub mod netns;
 pub mod report;
 pub mod rules;
 pub mod run;
+pub mod xrdp;
 
 use std::collections::{BTreeSet, VecDeque};
 use std::fs;
