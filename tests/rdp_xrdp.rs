@@ -203,3 +203,53 @@ fn tls_ready_stream_only_when_tls_is_selected() {
         }
     });
 }
+
+/// Regenerates `pcap-fixtures/rdp/*.pcap`: one whole audit per xrdp configuration, captured with
+/// tcpdump on `lo` (port-filtered). Not part of the normal run (it needs tcpdump and writes into
+/// the source tree): `cargo test --test rdp_xrdp -- --ignored record_pcap_fixtures`.
+#[test]
+#[ignore]
+fn record_pcap_fixtures() {
+    use std::process::{Command, Stdio};
+    let tcpdump = harness::find_binary("tcpdump", "tcpdump");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("pcap-fixtures/rdp");
+    std::fs::create_dir_all(&dir).unwrap();
+    for (file, layer, crypt) in [
+        ("xrdp-rdp-low.pcap", SecurityLayer::Rdp, CryptLevel::Low),
+        ("xrdp-rdp-fips.pcap", SecurityLayer::Rdp, CryptLevel::Fips),
+        ("xrdp-tls.pcap", SecurityLayer::Tls, CryptLevel::High),
+        (
+            "xrdp-negotiate-high.pcap",
+            SecurityLayer::Negotiate,
+            CryptLevel::High,
+        ),
+    ] {
+        let server = xrdp(layer, crypt);
+        let path = dir.join(file);
+        let mut dump = Command::new(&tcpdump)
+            .args(["-i", "lo", "-U", "-s", "0", "-Z", "root", "-w"])
+            .arg(&path)
+            .arg(format!("tcp port {}", server.port()))
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start tcpdump");
+        std::thread::sleep(Duration::from_secs(1));
+        let audit = rt().block_on(audit_rdp(
+            server.addr(),
+            Instant::now() + Duration::from_secs(30),
+        ));
+        std::thread::sleep(Duration::from_secs(1));
+        // SIGINT so tcpdump flushes and closes the file.
+        let _ = Command::new("kill")
+            .arg("-INT")
+            .arg(dump.id().to_string())
+            .status();
+        let _ = dump.wait();
+        eprintln!(
+            "{file}: port {} accepted {:?}",
+            server.port(),
+            audit.accepted
+        );
+    }
+}
