@@ -1,7 +1,8 @@
 //! The RDP audit (`probe::rdp::audit`) against real xrdp 0.9 servers on loopback, one per
 //! `security_layer` / `crypt_level` configuration (tests/harness/xrdp.rs). xrdp has no CredSSP,
-//! so every server here must come out with `nla_required: false`, and a CredSSP request answered
-//! with Standard RDP Security must never count as CredSSP accepted.
+//! so every xrdp server here must come out with `nla_required: false`, and a CredSSP request
+//! answered with Standard RDP Security must never count as CredSSP accepted. One real NLA server
+//! completes the picture: FreeRDP's shadow server with `/sec:nla` (tests/harness/freerdp.rs).
 
 mod harness;
 
@@ -10,6 +11,7 @@ use std::time::Duration;
 use edgeaudit::observation::{RdpAudit, RdpNegotiationOutcome};
 use edgeaudit::probe::rdp::audit::{audit_rdp, open_tls_ready_stream, RdpError};
 use edgeaudit::probe::rdp::wire::Protocols;
+use harness::freerdp::shadow_nla;
 use harness::xrdp::{xrdp, CryptLevel, SecurityLayer, XRDP_CERT_CN};
 use tokio::time::Instant;
 
@@ -202,6 +204,57 @@ fn tls_ready_stream_only_when_tls_is_selected() {
             other => panic!("expected NotTlsReady, got {other:?}"),
         }
     });
+}
+
+#[test]
+fn freerdp_shadow_requires_nla_and_names_itself_in_ntlm() {
+    let server = shadow_nla();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let a = rt().block_on(audit_rdp(server.addr(), deadline));
+    eprintln!("{}", serde_json::to_string_pretty(&a).unwrap());
+    assert_eq!(
+        outcomes(&a),
+        pairs(&[
+            ("PROTOCOL_RDP", "failure:HYBRID_REQUIRED_BY_SERVER"),
+            ("PROTOCOL_SSL", "failure:HYBRID_REQUIRED_BY_SERVER"),
+            ("PROTOCOL_HYBRID", "selected:PROTOCOL_HYBRID"),
+            // FreeRDP 2 has no Early User Authorization: HYBRID out of HYBRID|HYBRID_EX.
+            ("PROTOCOL_HYBRID_EX", "selected:PROTOCOL_HYBRID"),
+            ("PROTOCOL_RDSTLS", "failure:HYBRID_REQUIRED_BY_SERVER"),
+        ])
+    );
+    assert_eq!(a.accepted, ["PROTOCOL_HYBRID"]);
+    assert_eq!(a.standard_rdp_security_allowed, Some(false));
+    assert_eq!(a.nla_required, Some(true));
+    assert_eq!(
+        a.nla_evidence.as_deref(),
+        Some(
+            "PROTOCOL_RDP: failure:HYBRID_REQUIRED_BY_SERVER; \
+             PROTOCOL_SSL: failure:HYBRID_REQUIRED_BY_SERVER; CredSSP accepted"
+        )
+    );
+    assert!(a.standard_security.is_none());
+    let tls = a.tls.as_ref().expect("TLS under CredSSP");
+    assert_eq!(tls.rdp_protocol, "PROTOCOL_HYBRID");
+    assert!(tls.version.is_some(), "{tls:?}");
+    assert!(tls.certificate.as_ref().is_some_and(|c| c.self_signed));
+
+    let ntlm = a.ntlm.as_ref().expect("NTLM CHALLENGE_MESSAGE facts");
+    assert_eq!(ntlm.credssp_version, Some(6));
+    // FreeRDP (WinPR) names the machine by its host name: NetBIOS upper case, DNS as is.
+    let dns = ntlm.dns_computer.clone().expect("MsvAvDnsComputerName");
+    let netbios: String = dns
+        .split('.')
+        .next()
+        .unwrap()
+        .to_uppercase()
+        .chars()
+        .take(15)
+        .collect();
+    assert_eq!(ntlm.netbios_computer.as_deref(), Some(netbios.as_str()));
+    assert_eq!(ntlm.target_name.as_deref(), Some(netbios.as_str()));
+    assert!(ntlm.os_version.is_some());
+    assert!(ntlm.timestamp.is_some());
 }
 
 /// Regenerates `pcap-fixtures/rdp/*.pcap`: one whole audit per xrdp configuration, captured with

@@ -20,6 +20,7 @@
 #![allow(dead_code)]
 
 pub mod dns;
+pub mod freerdp;
 pub mod netns;
 pub mod report;
 pub mod rules;
