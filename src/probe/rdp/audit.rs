@@ -194,9 +194,8 @@ pub async fn read_connect_response(
     bounded::write_all(stream, &pdu, deadline)
         .await
         .map_err(|end| RdpError::from_end("MCS Connect Initial", end))?;
-    let complete = |b: &[u8]| mcs::packet_len(b).is_none_or(|len| b.len() >= len);
-    let (bytes, end) = bounded::read_until(stream, deadline, MAX_PDU, None, complete).await;
-    if bytes.is_empty() || !complete(&bytes) {
+    let (bytes, end) = bounded::read_until(stream, deadline, MAX_PDU, None, tpkt_complete).await;
+    if bytes.is_empty() || !tpkt_complete(&bytes) {
         return Err(RdpError::from_end("MCS Connect Response", end));
     }
     Ok(ConnectResponse::decode(&bytes)?)

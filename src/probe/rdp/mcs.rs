@@ -568,12 +568,12 @@ fn decode_server_blocks(mut r: Reader<'_>) -> Result<ConnectResponse, McsError> 
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// The server MCS Connect Response of [MS-RDPBCGR] 4.1.4, cut after the server random and
     /// the first bytes of the proprietary certificate, lengths adjusted to the cut.
-    fn spec_like_response(method: u32, level: u32) -> Vec<u8> {
+    pub(crate) fn spec_like_response(method: u32, level: u32) -> Vec<u8> {
         let mut blocks = Vec::new();
         // Server Core Data: version 8.4, clientRequestedProtocols 0.
         data_block(&mut blocks, SC_CORE, &[0x04, 0, 0x08, 0, 0, 0, 0, 0]);

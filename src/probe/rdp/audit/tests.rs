@@ -363,3 +363,51 @@ fn selection_must_be_among_the_requested() {
         ["EXTENDED_CLIENT_DATA_SUPPORTED", "0x80"]
     );
 }
+
+/// Selects Standard RDP Security, then answers MCS Connect Initial with a Connect Response sent
+/// in pieces (the first only 2 bytes long), as a slow link would deliver it.
+#[tokio::test]
+async fn connect_response_in_pieces() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                if read_request(&mut stream).await != Some(Protocols::RDP) {
+                    let _ = stream
+                        .write_all(&failure(FailureCode::SSL_NOT_ALLOWED_BY_SERVER))
+                        .await;
+                    return;
+                }
+                let cc = confirm(Some(NegotiationResponse::Selected {
+                    flags: 0,
+                    protocol: Protocols::RDP,
+                }));
+                stream.write_all(&cc).await.unwrap();
+                let mut buf = vec![0u8; 1024];
+                let _ = stream.read(&mut buf).await;
+                let resp = crate::probe::rdp::mcs::tests::spec_like_response(0x02, 3);
+                for piece in [&resp[..2], &resp[2..9], &resp[9..]] {
+                    stream.write_all(piece).await.unwrap();
+                    stream.flush().await.unwrap();
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                tokio::time::sleep(Duration::from_secs(2)).await;
+            });
+        }
+    });
+    let audit = audit_rdp(addr, Instant::now() + Duration::from_secs(10)).await;
+    assert_eq!(audit.accepted, ["PROTOCOL_RDP"]);
+    assert_eq!(audit.nla_required, Some(false));
+    assert_eq!(audit.standard_rdp_security_allowed, Some(true));
+    let sec = audit.standard_security.expect("standard security");
+    assert_eq!(sec.encryption_method, "ENCRYPTION_METHOD_128BIT");
+    assert_eq!(sec.encryption_level, "ENCRYPTION_LEVEL_HIGH");
+    assert_eq!(sec.server_version_name.as_deref(), Some("RDP 5.0-8.1"));
+    assert_eq!(
+        audit.nla_evidence.as_deref(),
+        Some(
+            "PROTOCOL_RDP: selected:PROTOCOL_RDP; PROTOCOL_SSL: failure:SSL_NOT_ALLOWED_BY_SERVER"
+        )
+    );
+}
