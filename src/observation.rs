@@ -652,6 +652,174 @@ pub struct RdpIdentification {
     pub response: String,
 }
 
+/// The RDP audit of one port (`probe::rdp::audit`): each security protocol requested on its own
+/// connection, what the server selected, and what could be read before any credential would be
+/// needed. Facts only; every `Option` is `None` when it could not be tested, never a guess.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct RdpAudit {
+    /// TCP connections the audit opened (at most 6).
+    pub connections: u32,
+    /// One X.224 Connection Request with RDP_NEG_REQ per entry ([MS-RDPBCGR] 2.2.1.1.1), in the
+    /// order sent, each on its own connection.
+    pub negotiations: Vec<RdpNegotiation>,
+    /// Protocols the server selected when they were requested (RDP_NEG_RSP `selectedProtocol`
+    /// within our `requestedProtocols`), as [MS-RDPBCGR] 2.2.1.1.1 flag names. A protocol the
+    /// server picked although it was not requested (e.g. `PROTOCOL_RDP` in answer to a CredSSP
+    /// request) is not counted. `PROTOCOL_RDP` also counts when the server answered the
+    /// Standard-RDP-Security request with a Connection Confirm without negotiation (a server that
+    /// cannot negotiate uses Standard RDP Security, [MS-RDPBCGR] 1.3.1.1).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub accepted: Vec<String>,
+    /// Whether the server lets a client use Standard RDP Security (5.3): `PROTOCOL_RDP` selected
+    /// (or no negotiation) when requested alone → true; an RDP_NEG_FAILURE → false.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub standard_rdp_security_allowed: Option<bool>,
+    /// Whether the server insists on network-level authentication (CredSSP, 5.4.5.2): true only
+    /// when the `PROTOCOL_RDP` and the `PROTOCOL_SSL` requests both got an RDP_NEG_FAILURE and
+    /// a failure said `HYBRID_REQUIRED_BY_SERVER` or a CredSSP protocol was accepted; false when
+    /// either of those two requests got its protocol selected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nla_required: Option<bool>,
+    /// The negotiation outcomes `nla_required` was decided from, e.g.
+    /// `PROTOCOL_RDP: failure:HYBRID_REQUIRED_BY_SERVER; PROTOCOL_SSL: failure:HYBRID_REQUIRED_BY_SERVER`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nla_evidence: Option<String>,
+    /// Every RDP_NEG_RSP `flags` bit the server set in any response ([MS-RDPBCGR] 2.2.1.2.1:
+    /// `EXTENDED_CLIENT_DATA_SUPPORTED`, `DYNVC_GFX_PROTOCOL_SUPPORTED`, `NEGRSP_FLAG_RESERVED`,
+    /// `RESTRICTED_ADMIN_MODE_SUPPORTED`, `REDIRECTED_AUTHENTICATION_MODE_SUPPORTED`, `0x..`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub server_flags: Vec<String>,
+    /// Standard RDP Security details from the MCS Connect Response, when `PROTOCOL_RDP` was
+    /// selected and the response was read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub standard_security: Option<RdpStandardSecurity>,
+    /// The TLS channel of Enhanced RDP Security (5.4.5.1) or CredSSP, when one was opened.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls: Option<RdpTls>,
+    /// What the server's NTLM CHALLENGE_MESSAGE said about it, when CredSSP was selected and the
+    /// server answered our NEGOTIATE_MESSAGE. No AUTHENTICATE_MESSAGE is ever sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ntlm: Option<NtlmInfo>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+/// One negotiation request and the server's answer ([MS-RDPBCGR] 2.2.1.1.1, 2.2.1.2).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct RdpNegotiation {
+    /// The protocol this request tests (`PROTOCOL_RDP`, `PROTOCOL_SSL`, `PROTOCOL_HYBRID`,
+    /// `PROTOCOL_HYBRID_EX`, `PROTOCOL_RDSTLS`).
+    pub protocol: String,
+    /// The `requestedProtocols` flags sent (HYBRID_EX goes with HYBRID, as 2.2.1.1.1 asks).
+    pub requested: Vec<String>,
+    pub outcome: RdpNegotiationOutcome,
+}
+
+/// The server's answer to one RDP_NEG_REQ.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(tag = "result", rename_all = "snake_case", deny_unknown_fields)]
+pub enum RdpNegotiationOutcome {
+    /// RDP_NEG_RSP (2.2.1.2.1): `selectedProtocol` and the `flags` set in that response.
+    Selected {
+        protocol: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        flags: Vec<String>,
+    },
+    /// RDP_NEG_FAILURE (2.2.1.2.2): `failureCode` by name, or `0x........`.
+    Failure { code: String },
+    /// A Connection Confirm without a negotiation structure (a server older than RDP 5.2).
+    NoNegotiation,
+    /// No usable answer (refused, closed, deadline, not an X.224 Connection Confirm).
+    Error { error: String },
+}
+
+/// Standard RDP Security (5.3) as the server announced it in its MCS Connect Response
+/// ([MS-RDPBCGR] 2.2.1.4): Server Core Data (2.2.1.4.2) and Server Security Data (2.2.1.4.3).
+/// Read with a Client Security Data offering every method (40-, 56-, 128-bit and FIPS), so
+/// `encryption_method` is the server's pick among all of them.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct RdpStandardSecurity {
+    /// Server Core Data `version`, `0x000800NN`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_version: Option<String>,
+    /// The RDP release that version stands for (`RDP 5.0-8.1`, `RDP 10.0`…).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_version_name: Option<String>,
+    /// The methods we offered in Client Security Data `encryptionMethods` (2.2.1.3.3).
+    pub offered_methods: Vec<String>,
+    /// Server Security Data `encryptionMethod`: `ENCRYPTION_METHOD_NONE`, `…_40BIT`, `…_56BIT`,
+    /// `…_128BIT`, `…_FIPS`, or `0x........`.
+    pub encryption_method: String,
+    /// Server Security Data `encryptionLevel`: `ENCRYPTION_LEVEL_NONE`, `…_LOW`,
+    /// `…_CLIENT_COMPATIBLE`, `…_HIGH`, `…_FIPS`, or `0x........`.
+    pub encryption_level: String,
+    /// `serverRandomLen` (32 when encryption is on, 0 otherwise).
+    pub server_random_len: u32,
+    /// `serverCertLen`.
+    pub server_certificate_len: u32,
+    /// `dwVersion` of the server certificate (2.2.1.4.3.1): `proprietary` or `x509`, with
+    /// `temporary` when the t bit is set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_certificate_type: Option<String>,
+}
+
+/// The TLS handshake inside an RDP connection (after the X.224 exchange selected TLS or CredSSP).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct RdpTls {
+    /// The negotiated RDP protocol the handshake ran under (`PROTOCOL_SSL`, `PROTOCOL_HYBRID`…).
+    pub rdp_protocol: String,
+    /// `TLSv1.2` or `TLSv1.3` (rustls offers nothing older).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cipher_suite: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate: Option<CertificateSummary>,
+    /// Why the handshake did not complete, when it did not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handshake_error: Option<String>,
+}
+
+/// Server facts from an NTLM CHALLENGE_MESSAGE ([MS-NLMP] 2.2.1.2) received inside a CredSSP
+/// TSRequest ([MS-CSSP] 2.2.1). Names come from the TargetInfo AV_PAIRs (2.2.2.1).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct NtlmInfo {
+    /// The server's TSRequest `version`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credssp_version: Option<u32>,
+    /// TargetName (domain or server name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_name: Option<String>,
+    /// MsvAvNbComputerName.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub netbios_computer: Option<String>,
+    /// MsvAvNbDomainName.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub netbios_domain: Option<String>,
+    /// MsvAvDnsComputerName.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dns_computer: Option<String>,
+    /// MsvAvDnsDomainName.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dns_domain: Option<String>,
+    /// MsvAvDnsTreeName (the forest).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dns_tree: Option<String>,
+    /// MsvAvTimestamp, RFC 3339 (the server's clock).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<String>,
+    /// Version (2.2.2.10): `major.minor.build`, present when NTLMSSP_NEGOTIATE_VERSION is set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub os_version: Option<String>,
+    /// NegotiateFlags, `0x........`.
+    pub negotiate_flags: String,
+}
+
 /// RFB 6.1.1: the ProtocolVersion handshake string.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
@@ -739,6 +907,89 @@ mod tests {
         assert_eq!(json["reason"], "protocol_version");
         let back: TlsVersionSupport = serde_json::from_value(json).unwrap();
         assert_eq!(back, version);
+    }
+
+    #[test]
+    fn rdp_audit_round_trips_through_json() {
+        let audit = RdpAudit {
+            connections: 5,
+            negotiations: vec![
+                RdpNegotiation {
+                    protocol: "PROTOCOL_RDP".into(),
+                    requested: vec!["PROTOCOL_RDP".into()],
+                    outcome: RdpNegotiationOutcome::Selected {
+                        protocol: "PROTOCOL_RDP".into(),
+                        flags: vec!["EXTENDED_CLIENT_DATA_SUPPORTED".into()],
+                    },
+                },
+                RdpNegotiation {
+                    protocol: "PROTOCOL_SSL".into(),
+                    requested: vec!["PROTOCOL_SSL".into()],
+                    outcome: RdpNegotiationOutcome::Failure {
+                        code: "SSL_NOT_ALLOWED_BY_SERVER".into(),
+                    },
+                },
+                RdpNegotiation {
+                    protocol: "PROTOCOL_HYBRID".into(),
+                    requested: vec!["PROTOCOL_HYBRID".into()],
+                    outcome: RdpNegotiationOutcome::NoNegotiation,
+                },
+                RdpNegotiation {
+                    protocol: "PROTOCOL_RDSTLS".into(),
+                    requested: vec!["PROTOCOL_RDSTLS".into()],
+                    outcome: RdpNegotiationOutcome::Error {
+                        error: "closed".into(),
+                    },
+                },
+            ],
+            accepted: vec!["PROTOCOL_RDP".into()],
+            standard_rdp_security_allowed: Some(true),
+            nla_required: Some(false),
+            nla_evidence: Some("PROTOCOL_RDP: selected:PROTOCOL_RDP".into()),
+            server_flags: vec!["EXTENDED_CLIENT_DATA_SUPPORTED".into()],
+            standard_security: Some(RdpStandardSecurity {
+                server_version: Some("0x00080004".into()),
+                server_version_name: Some("RDP 5.0-8.1".into()),
+                offered_methods: vec!["ENCRYPTION_METHOD_40BIT".into()],
+                encryption_method: "ENCRYPTION_METHOD_128BIT".into(),
+                encryption_level: "ENCRYPTION_LEVEL_HIGH".into(),
+                server_random_len: 32,
+                server_certificate_len: 184,
+                server_certificate_type: Some("proprietary".into()),
+            }),
+            tls: Some(RdpTls {
+                rdp_protocol: "PROTOCOL_SSL".into(),
+                version: Some("TLSv1.3".into()),
+                cipher_suite: None,
+                certificate: None,
+                handshake_error: Some("x".into()),
+            }),
+            ntlm: Some(NtlmInfo {
+                credssp_version: Some(6),
+                target_name: Some("Server".into()),
+                netbios_computer: Some("Server".into()),
+                os_version: Some("6.0.6000".into()),
+                negotiate_flags: "0xe28a8233".into(),
+                ..NtlmInfo::default()
+            }),
+            notes: vec!["n".into()],
+        };
+        let json = serde_json::to_value(&audit).unwrap();
+        assert_eq!(json["negotiations"][0]["outcome"]["result"], "selected");
+        assert_eq!(
+            json["negotiations"][1]["outcome"]["code"],
+            "SSL_NOT_ALLOWED_BY_SERVER"
+        );
+        let back: RdpAudit = serde_json::from_value(json.clone()).unwrap();
+        assert_eq!(back, audit);
+        // deny_unknown_fields holds at every level.
+        let mut bad = json;
+        bad["ntlm"]["extra"] = serde_json::json!(1);
+        assert!(serde_json::from_value::<RdpAudit>(bad).is_err());
+        assert_eq!(
+            serde_json::from_str::<RdpAudit>(r#"{"connections":0,"negotiations":[]}"#).unwrap(),
+            RdpAudit::default()
+        );
     }
 
     #[test]

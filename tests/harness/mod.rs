@@ -20,10 +20,12 @@
 #![allow(dead_code)]
 
 pub mod dns;
+pub mod freerdp;
 pub mod netns;
 pub mod report;
 pub mod rules;
 pub mod run;
+pub mod xrdp;
 
 use std::collections::{BTreeSet, VecDeque};
 use std::fs;

@@ -1,7 +1,15 @@
 //! RDP: the first exchange of the connection sequence ([MS-RDPBCGR] 1.3.1.1, 2.2.1.1–2.2.1.2),
 //! enough to name the service and see which security protocol the server selects. The codec is
 //! in [`wire`]; this module only moves its bytes.
+//!
+//! The audit in depth ([`audit::audit_rdp`]) adds, each sans-I/O: [`mcs`] (MCS Connect Initial /
+//! Connect Response with the GCC user data of Standard RDP Security), [`credssp`] (the CredSSP
+//! TSRequest) and [`ntlm`] (NEGOTIATE_MESSAGE out, CHALLENGE_MESSAGE in).
 
+pub mod audit;
+pub mod credssp;
+pub mod mcs;
+pub mod ntlm;
 pub mod wire;
 
 use tokio::io::{AsyncRead, AsyncWrite};
