@@ -17,6 +17,7 @@ use crate::observation::{
     TargetObservation, ToolInfo, VantageChoice, SCHEMA_VERSION,
 };
 use crate::probe::{self, ConnectionBudget, HostContext, ProbeConfig};
+use crate::probe::rdp::wire::Protocols;
 use crate::resolve::Resolver;
 use crate::target::{Target, TargetSpec};
 
@@ -236,6 +237,7 @@ async fn scan_address(
         }),
     };
     let mut scanned = probe::scan_host(ctx.clone(), &ports).await;
+    audit_rdp_ports(&ctx, &mut scanned.ports, shared.tls_audit).await;
     if shared.tls_audit {
         audit_tls_ports(&ctx, &mut scanned.ports).await;
     }
@@ -244,6 +246,33 @@ async fn scan_address(
         vantage: shared.vantage.apply(address),
         ports: scanned.ports,
         incomplete: scanned.incomplete,
+    }
+}
+
+/// Runs the RDP audit on every port identified as RDP, then (unless `tls_audit` is off) the TLS
+/// engine over the RDP channel when the server accepts a TLS-based security protocol. One port at
+/// a time; each RDP connection is taken from the host's slots and budget like any other.
+async fn audit_rdp_ports(ctx: &HostContext, ports: &mut [PortObservation], tls_audit: bool) {
+    let sni = ctx
+        .hostname
+        .as_deref()
+        .filter(|name| name.parse::<IpAddr>().is_err());
+    for port in ports.iter_mut() {
+        let Some(service) = port.service.as_mut() else {
+            continue;
+        };
+        if service.kind != ServiceKind::Rdp {
+            continue;
+        }
+        let audit = probe::rdp::audit::audit_rdp_in(ctx, port.port).await;
+        let tls_protocol = [Protocols::SSL, Protocols::HYBRID]
+            .into_iter()
+            .find(|p| audit.accepted.contains(&p.to_string()));
+        service.rdp_audit = Some(audit);
+        if let (true, Some(protocol)) = (tls_audit, tls_protocol) {
+            service.tls_audit =
+                Some(probe::tls::audit_tls_over_rdp(ctx, port.port, sni, protocol).await);
+        }
     }
 }
 

@@ -349,9 +349,13 @@ pub struct ServiceObservation {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vnc: Option<VncIdentification>,
     /// The TLS engine's audit of this port (protocol versions and cipher suites accepted), when
-    /// the TLS probe ran.
+    /// the TLS probe ran. On an RDP port it runs over the channel after the X.224 negotiation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tls_audit: Option<TlsAudit>,
+    /// The RDP audit (security protocols, NLA, Standard RDP Security encryption, NTLM names),
+    /// on ports identified as RDP.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rdp_audit: Option<RdpAudit>,
     /// Free-text notes from the probe about what it could not do (e.g. a handshake deadline).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
@@ -371,6 +375,7 @@ impl ServiceObservation {
             rdp: None,
             vnc: None,
             tls_audit: None,
+            rdp_audit: None,
             notes: Vec::new(),
         }
     }

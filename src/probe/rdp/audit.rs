@@ -31,6 +31,7 @@ use crate::observation::{
     NtlmInfo, RdpAudit, RdpNegotiation, RdpNegotiationOutcome, RdpStandardSecurity, RdpTls,
 };
 use crate::probe::identify::cert;
+use crate::probe::HostContext;
 use crate::probe::identify::io::{self as bounded, End};
 use crate::probe::identify::tls::{
     cipher_suite_name, client_config, version_name, RecordingVerifier,
@@ -437,6 +438,34 @@ fn selected_as_requested(probe: &Probe, cc: &ConnectionConfirm) -> Option<Protoc
     }
 }
 
+/// Audits the RDP service on `port` of a scanned host: the host's deadline, slots and connection
+/// budget apply. The audit's connections run one after the other, so it holds one host slot and
+/// one global slot throughout and takes its [`PROBES`] connections from the budget up front
+/// (fewer when less is left: the later requests are then reported as not tested).
+pub async fn audit_rdp_in(ctx: &HostContext, port: u16) -> RdpAudit {
+    let addr = SocketAddr::new(ctx.address, port);
+    let not_tested = |why: &str| {
+        let mut audit = RdpAudit::default();
+        audit.notes.push(format!("RDP audit not run: {why}"));
+        audit
+    };
+    let (Ok(_host), Ok(_global)) = (
+        ctx.host_slots.clone().acquire_owned().await,
+        ctx.global_slots.clone().acquire_owned().await,
+    ) else {
+        return not_tested("the scan is shutting down");
+    };
+    let mut allowed = 0;
+    while allowed < PROBES.len() && ctx.budget.try_take() {
+        allowed += 1;
+    }
+    if allowed == 0 {
+        return not_tested("the host's connection budget is used up");
+    }
+    let per_connection = CONNECTION_TIMEOUT.max(ctx.config.exchange_timeout);
+    audit_rdp_limited(addr, ctx.deadline, per_connection, allowed as u32).await
+}
+
 /// Audits the RDP service at `addr` with the default per-connection deadline.
 pub async fn audit_rdp(addr: SocketAddr, deadline: Instant) -> RdpAudit {
     audit_rdp_with(addr, deadline, CONNECTION_TIMEOUT).await
@@ -449,10 +478,20 @@ pub async fn audit_rdp_with(
     deadline: Instant,
     per_connection: Duration,
 ) -> RdpAudit {
+    audit_rdp_limited(addr, deadline, per_connection, MAX_CONNECTIONS).await
+}
+
+/// [`audit_rdp_with`] opening at most `max_connections` connections.
+async fn audit_rdp_limited(
+    addr: SocketAddr,
+    deadline: Instant,
+    per_connection: Duration,
+    max_connections: u32,
+) -> RdpAudit {
     let mut audit = RdpAudit::default();
     let mut rdp_selected_unrequested = false;
     for probe in PROBES {
-        let outcome = if audit.connections >= MAX_CONNECTIONS {
+        let outcome = if audit.connections >= max_connections.min(MAX_CONNECTIONS) {
             RdpNegotiationOutcome::Error {
                 error: "not tested: connection budget used".into(),
             }

@@ -23,7 +23,9 @@ use tokio_rustls::TlsConnector;
 use x509_parser::extensions::GeneralName;
 use x509_parser::prelude::parse_x509_certificate;
 
+use super::enumerate::rdp_preamble;
 use super::trust::TrustStore;
+use crate::probe::rdp::wire::Protocols;
 use crate::observation::CertificateChain;
 use crate::probe::identify::cert::summarize_certificate;
 use crate::probe::identify::step_deadline;
@@ -47,9 +49,27 @@ pub fn target_name(address: IpAddr, sni: Option<&str>) -> ServerName<'static> {
 /// Fetches the chain `port` on `ctx.address` sends (one connection) and analyses it. Never
 /// fails: what could not be done is in `handshake_error`.
 pub async fn fetch_chain(ctx: &HostContext, port: u16, sni: Option<&str>) -> CertificateChain {
+    fetch_chain_after(ctx, port, sni, None).await
+}
+
+/// [`fetch_chain`], on an RDP port after negotiating `rdp` first.
+pub async fn fetch_chain_after(
+    ctx: &HostContext,
+    port: u16,
+    sni: Option<&str>,
+    rdp: Option<Protocols>,
+) -> CertificateChain {
     let name = target_name(ctx.address, sni);
     let conn = match tcp::connect(ctx, port).await {
-        ConnectOutcome::Open { conn, .. } => conn,
+        ConnectOutcome::Open { mut conn, .. } => {
+            if let Some(protocol) = rdp {
+                let deadline = step_deadline(ctx, ctx.config.exchange_timeout);
+                if let Err(e) = rdp_preamble(&mut conn, protocol, deadline).await {
+                    return failed(&name, e, &ctx.config.trust);
+                }
+            }
+            conn
+        }
         ConnectOutcome::Closed { .. } => {
             return failed(&name, "connection refused".into(), &ctx.config.trust)
         }

@@ -38,6 +38,11 @@ use crate::observation::{
     Bytes, CertificateChain, ProbeStatus, TlsAudit, TlsCipherSuite, TlsGroupSupport, TlsOptions,
     TlsSupport, TlsVersionSupport,
 };
+use crate::probe::identify::step_deadline;
+use crate::probe::rdp::{
+    self,
+    wire::{NegotiationResponse, Protocols},
+};
 use crate::probe::tcp::{self, ConnectOutcome, Connection, NotTestedCause};
 use crate::probe::HostContext;
 
@@ -56,9 +61,31 @@ const TLS_VERSIONS: [TlsVersion; 5] = [
 /// Audits the TLS versions and cipher suites of `port` on `ctx.address`. `sni` is sent when it is
 /// a DNS name. Never fails: what could not be done is in the observation.
 pub async fn audit_tls(ctx: &HostContext, port: u16, sni: Option<&str>) -> TlsAudit {
+    audit_tls_after(ctx, port, sni, None).await
+}
+
+/// [`audit_tls`] on an RDP port: every connection first negotiates `protocol` (PROTOCOL_SSL or
+/// PROTOCOL_HYBRID, [MS-RDPBCGR] 2.2.1.1) and the TLS handshake follows on the same connection,
+/// as an RDP client's does.
+pub async fn audit_tls_over_rdp(
+    ctx: &HostContext,
+    port: u16,
+    sni: Option<&str>,
+    protocol: Protocols,
+) -> TlsAudit {
+    audit_tls_after(ctx, port, sni, Some(protocol)).await
+}
+
+async fn audit_tls_after(
+    ctx: &HostContext,
+    port: u16,
+    sni: Option<&str>,
+    rdp: Option<Protocols>,
+) -> TlsAudit {
     let mut a = Auditor {
         ctx,
         port,
+        rdp,
         sni: sni.filter(|n| is_sni_name(n)).map(str::to_string),
         handshakes: 0,
         notes: Vec::new(),
@@ -239,6 +266,8 @@ impl Tally {
 struct Auditor<'a> {
     ctx: &'a HostContext,
     port: u16,
+    /// The RDP security protocol to negotiate on each connection before the ClientHello.
+    rdp: Option<Protocols>,
     sni: Option<String>,
     handshakes: u32,
     notes: Vec<String>,
@@ -367,13 +396,31 @@ impl Seen {
     }
 }
 
+/// Negotiates `protocol` on a fresh RDP connection; the stream is then ready for a ClientHello.
+pub(crate) async fn rdp_preamble(
+    conn: &mut Connection,
+    protocol: Protocols,
+    deadline: Instant,
+) -> Result<(), String> {
+    let confirm = rdp::audit::negotiate_on(&mut conn.stream, protocol, deadline)
+        .await
+        .map_err(|e| format!("RDP negotiation before TLS: {e}"))?;
+    match confirm.negotiation {
+        Some(NegotiationResponse::Selected { protocol: got, .. }) if got == protocol => Ok(()),
+        _ => Err(format!(
+            "RDP negotiation before TLS: requested {protocol}, the server answered {}",
+            rdp::audit::outcome_text(&rdp::audit::outcome_of(&confirm))
+        )),
+    }
+}
+
 impl Auditor<'_> {
     /// The chain from a rustls handshake (TLS 1.2/1.3, any chain accepted); when that gets no
     /// certificate (a server with nothing above TLS 1.1), the one the enumeration read in
     /// plaintext at the server's best version.
     async fn certificate_chain(&mut self) -> CertificateChain {
         let sni = self.sni.as_deref();
-        let fetched = super::chain::fetch_chain(self.ctx, self.port, sni).await;
+        let fetched = super::chain::fetch_chain_after(self.ctx, self.port, sni, self.rdp).await;
         if fetched.sent > 0 {
             return fetched;
         }
@@ -414,8 +461,14 @@ impl Auditor<'_> {
             budget: false,
         };
         match tcp::connect(self.ctx, self.port).await {
-            ConnectOutcome::Open { conn, .. } => {
+            ConnectOutcome::Open { mut conn, .. } => {
                 self.handshakes += 1;
+                if let Some(protocol) = self.rdp {
+                    let deadline = step_deadline(self.ctx, self.ctx.config.exchange_timeout);
+                    rdp_preamble(&mut conn, protocol, deadline)
+                        .await
+                        .map_err(not_open)?;
+                }
                 Ok(conn)
             }
             ConnectOutcome::Closed { .. } => Err(not_open("connection refused".into())),

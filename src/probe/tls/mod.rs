@@ -8,7 +8,7 @@ pub mod registry;
 pub mod trust;
 pub mod wire;
 
-pub use enumerate::audit_tls;
+pub use enumerate::{audit_tls, audit_tls_over_rdp};
 
 #[cfg(test)]
 mod tests;
