@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The project's test command: bash scripts/test.sh
 #
-# 1. Makes sure the servers the end-to-end tests start on loopback are installed (OpenSSH's sshd,
-#    nginx, dnsmasq, openssl); as root it installs the missing ones from Debian's packages without
+# 1. Makes sure the servers and tools the end-to-end tests use are installed (OpenSSH, nginx,
+#    dnsmasq, openssl, GnuTLS, xrdp, FreeRDP, tshark…); as root it installs the missing ones from Debian's packages without
 #    letting their post-install scripts start system daemons.
 # 2. cargo fmt --check, 3. cargo clippy -D warnings, 4. the fuzz targets build, 5. cargo test --all-targets.
 #
@@ -24,6 +24,10 @@ lab_binaries=(
   "/usr/sbin/ip iproute2"
   "/usr/bin/gnutls-serv gnutls-bin"
   "/usr/sbin/update-ca-certificates ca-certificates"
+  "/usr/sbin/xrdp xrdp"
+  "/usr/bin/freerdp-shadow-cli freerdp2-shadow-x11"
+  "/usr/bin/Xvfb xvfb"
+  "/usr/bin/tshark tshark"
 )
 
 missing_packages() {
@@ -45,7 +49,7 @@ restore_policy() {
   fi
 }
 
-step "lab servers and tools (sshd, nginx, dnsmasq, openssl, gnutls-serv, nftables, iproute2, ca-certificates)"
+step "lab servers and tools (sshd, nginx, dnsmasq, openssl, gnutls-serv, nftables, iproute2, ca-certificates, xrdp, FreeRDP shadow + Xvfb, tshark)"
 mapfile -t missing < <(missing_packages)
 if [ "${#missing[@]}" -eq 0 ]; then
   echo "all present"

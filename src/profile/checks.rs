@@ -4,15 +4,15 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use super::{
-    CertificateValidity, Check, CheckKind, HttpsHsts, Policy, Profile, ServiceExposed,
-    TlsCertificate, TlsCipherSuites, TlsOptionRule, TlsVersions,
+    CertificateValidity, Check, CheckKind, HttpsHsts, Policy, Profile, RdpSecurityRule,
+    ServiceExposed, TlsCertificate, TlsCipherSuites, TlsOptionRule, TlsVersions,
 };
 use crate::finding::{
     sort_findings, Confidence, Finding, FindingStatus, Location, Requirement, Severity,
 };
 use crate::i18n::Localized;
 use crate::observation::{
-    HostObservation, IdentificationMethod, PortObservation, PortState, Resolution, Scan,
+    HostObservation, IdentificationMethod, PortObservation, PortState, RdpAudit, Resolution, Scan,
     ServiceKind, TargetObservation, TlsAudit, TlsSupport, TlsVersionSupport, Vantage,
 };
 use crate::probe::tls::registry;
@@ -51,6 +51,7 @@ pub fn evaluate(scan: &Scan, profiles: &[Profile]) -> Vec<Finding> {
                         }
                         CheckKind::TlsOptions(rule) => tls_options(&ctx, rule, &mut findings),
                         CheckKind::HttpsHsts(rule) => https_hsts(&ctx, rule, &mut findings),
+                        CheckKind::RdpSecurity(rule) => rdp_security(&ctx, rule, &mut findings),
                         CheckKind::TlsCipherSuites(rule) => {
                             tls_cipher_suites(&ctx, rule, &mut findings)
                         }
@@ -601,6 +602,141 @@ fn tls_options(ctx: &Context, rule: &TlsOptionRule, findings: &mut Vec<Finding>)
     }
 }
 
+/// Open ports identified as RDP, with their audit; a port whose audit did not run is reported
+/// as not tested here.
+fn audited_rdp_ports<'a>(
+    ctx: &Context<'a>,
+    findings: &mut Vec<Finding>,
+) -> Vec<(&'a PortObservation, &'a RdpAudit)> {
+    let mut audited = Vec::new();
+    for port in &ctx.host.ports {
+        if !matches!(port.state, PortState::Open) {
+            continue;
+        }
+        let Some(service) = port.service.as_ref().filter(|s| s.kind == ServiceKind::Rdp) else {
+            continue;
+        };
+        match &service.rdp_audit {
+            Some(audit) => audited.push((port, audit)),
+            None => {
+                let reason = "the RDP audit did not run on this port".to_string();
+                findings.push(ctx.finding(
+                    FindingStatus::NotTested {
+                        reason: reason.clone(),
+                    },
+                    Confidence::Certain,
+                    Some(port),
+                    Localized::new("RDP の監査結果", "the RDP audit's facts"),
+                    Localized::new("このポートでは RDP 監査を実行していません", reason),
+                ));
+            }
+        }
+    }
+    audited
+}
+
+fn rdp_security(ctx: &Context, rule: &RdpSecurityRule, findings: &mut Vec<Finding>) {
+    for (port, audit) in audited_rdp_ports(ctx, findings) {
+        let expected = Localized::new(
+            "RDP のセキュリティ設定(NLA・セキュリティ層・暗号化・情報開示)が規則を満たすこと",
+            "RDP security (NLA, security layer, encryption, disclosure) meets the rule",
+        );
+        let mut problems = Vec::new();
+        let mut untested = Vec::new();
+        if rule.require_nla {
+            match audit.nla_required {
+                Some(false) => problems.push((
+                    "ネットワークレベル認証(NLA)を必須にしていない".to_string(),
+                    "network-level authentication (NLA) is not required".to_string(),
+                )),
+                Some(true) => {}
+                None => untested.push("NLA"),
+            }
+        }
+        let standard_allowed = audit.standard_rdp_security_allowed;
+        if rule.forbid_standard_security {
+            match standard_allowed {
+                Some(true) => problems.push((
+                    "標準 RDP セキュリティ(TLS なし、サーバー認証なし)での接続を受け付ける"
+                        .to_string(),
+                    "accepts Standard RDP Security (no TLS, no server authentication)".to_string(),
+                )),
+                Some(false) => {}
+                None => untested.push("Standard RDP Security"),
+            }
+        }
+        let wants_encryption = !rule.forbidden_encryption_methods.is_empty()
+            || !rule.forbidden_encryption_levels.is_empty();
+        if wants_encryption && standard_allowed != Some(false) {
+            match &audit.standard_security {
+                Some(sec) => {
+                    if rule
+                        .forbidden_encryption_methods
+                        .contains(&sec.encryption_method)
+                    {
+                        problems.push((
+                            format!(
+                                "標準 RDP セキュリティの暗号方式が {}",
+                                sec.encryption_method
+                            ),
+                            format!(
+                                "Standard RDP Security encryption method {}",
+                                sec.encryption_method
+                            ),
+                        ));
+                    }
+                    if rule
+                        .forbidden_encryption_levels
+                        .contains(&sec.encryption_level)
+                    {
+                        problems.push((
+                            format!(
+                                "標準 RDP セキュリティの暗号化レベルが {}",
+                                sec.encryption_level
+                            ),
+                            format!(
+                                "Standard RDP Security encryption level {}",
+                                sec.encryption_level
+                            ),
+                        ));
+                    }
+                }
+                None if standard_allowed == Some(true) => {
+                    untested.push("Standard RDP Security encryption")
+                }
+                None => untested.push("Standard RDP Security"),
+            }
+        }
+        if rule.forbid_ntlm_disclosure {
+            if let Some(ntlm) = &audit.ntlm {
+                let names: Vec<String> = [
+                    ("NetBIOS computer", &ntlm.netbios_computer),
+                    ("NetBIOS domain", &ntlm.netbios_domain),
+                    ("DNS computer", &ntlm.dns_computer),
+                    ("DNS domain", &ntlm.dns_domain),
+                    ("OS version", &ntlm.os_version),
+                ]
+                .into_iter()
+                .filter_map(|(what, value)| value.as_ref().map(|v| format!("{what} {v}")))
+                .collect();
+                if !names.is_empty() {
+                    problems.push((
+                        format!("認証前に内部情報を開示: {}", names.join(", ")),
+                        format!("discloses before authentication: {}", names.join(", ")),
+                    ));
+                }
+            } else if audit
+                .accepted
+                .iter()
+                .any(|p| p.starts_with("PROTOCOL_HYBRID"))
+            {
+                untested.push("NTLM information");
+            }
+        }
+        report_problems(ctx, port, expected, problems, untested, findings);
+    }
+}
+
 /// Why a `Strict-Transport-Security` value gives no usable `max-age`.
 #[derive(Debug, PartialEq, Eq)]
 enum HstsProblem {
@@ -1053,9 +1189,10 @@ mod tests {
         let findings = evaluate(&s, &[profile()]);
         let rdp: Vec<_> = findings
             .iter()
-            .filter(|f| f.location.service.as_deref() == Some("rdp"))
+            .filter(|f| f.location.service.as_deref() == Some("rdp") && f.is_violation())
             .collect();
         assert_eq!(rdp.len(), 1, "{:?}", rules_of(&findings));
+        assert_eq!(rdp[0].rule, "rdp-reachable-from-outside");
         assert_eq!(rdp[0].severity, Severity::High);
         assert_eq!(rdp[0].confidence, Confidence::Certain);
         assert!(rdp[0].is_violation());
@@ -1067,10 +1204,13 @@ mod tests {
     fn rdp_from_inside_is_not_an_exposure_finding() {
         let s = scan(Vantage::Inside, vec![port(3389, PortState::Open, RDP)]);
         let findings = evaluate(&s, &[profile()]);
+        // Without an RDP audit the security rules can only say "not tested"; nothing is a
+        // violation from inside.
         assert!(
             findings
                 .iter()
-                .all(|f| f.location.service.as_deref() != Some("rdp")),
+                .filter(|f| f.location.service.as_deref() == Some("rdp"))
+                .all(|f| !f.is_violation() && f.rule != "rdp-reachable-from-outside"),
             "{:?}",
             rules_of(&findings)
         );
@@ -1314,6 +1454,117 @@ mod tests {
         let mut p = https_port(Some(Some("max-age=63072000; includeSubDomains")));
         p.service.as_mut().unwrap().tls_audit = audit;
         p
+    }
+
+    fn rdp_port(audit: Option<RdpAudit>) -> PortObservation {
+        let mut p = port(
+            3389,
+            PortState::Open,
+            Some((ServiceKind::Rdp, IdentificationMethod::Protocol)),
+        );
+        p.service.as_mut().unwrap().rdp_audit = audit;
+        p
+    }
+
+    fn rdp_rules(findings: &[Finding]) -> Vec<(String, bool)> {
+        findings
+            .iter()
+            .filter(|f| f.rule.starts_with("rdp-") && f.rule != "rdp-reachable-from-outside")
+            .map(|f| (f.rule.clone(), f.is_violation()))
+            .collect()
+    }
+
+    /// The four mic-telework RDP security rules against audits of the shapes xrdp and Windows
+    /// give, from inside and outside.
+    #[test]
+    fn rdp_security_rules_follow_the_audit() {
+        use crate::observation::{NtlmInfo, RdpStandardSecurity};
+        // NLA required, TLS only, names disclosed (a Windows host with defaults).
+        let windows = RdpAudit {
+            accepted: vec!["PROTOCOL_SSL".into(), "PROTOCOL_HYBRID".into()],
+            standard_rdp_security_allowed: Some(false),
+            nla_required: Some(true),
+            ntlm: Some(NtlmInfo {
+                netbios_computer: Some("FILESRV".into()),
+                dns_domain: Some("corp.example.jp".into()),
+                os_version: Some("10.0.17763".into()),
+                ..NtlmInfo::default()
+            }),
+            ..RdpAudit::default()
+        };
+        let inside = evaluate(
+            &scan(Vantage::Inside, vec![rdp_port(Some(windows.clone()))]),
+            &[profile()],
+        );
+        assert!(rdp_rules(&inside).is_empty(), "{:?}", rdp_rules(&inside));
+        let outside = evaluate(
+            &scan(Vantage::Outside, vec![rdp_port(Some(windows))]),
+            &[profile()],
+        );
+        assert_eq!(
+            rdp_rules(&outside),
+            [("rdp-ntlm-disclosure-from-outside".to_string(), true)]
+        );
+        let leak = outside
+            .iter()
+            .find(|f| f.rule == "rdp-ntlm-disclosure-from-outside")
+            .unwrap();
+        assert!(leak.actual.en.contains("FILESRV") && leak.actual.en.contains("corp.example.jp"));
+
+        // Standard RDP Security at 40 bits, no NLA (xrdp security_layer=rdp crypt_level=low).
+        let legacy = RdpAudit {
+            accepted: vec!["PROTOCOL_RDP".into()],
+            standard_rdp_security_allowed: Some(true),
+            nla_required: Some(false),
+            standard_security: Some(RdpStandardSecurity {
+                server_version: None,
+                server_version_name: None,
+                offered_methods: vec![],
+                encryption_method: "ENCRYPTION_METHOD_40BIT".into(),
+                encryption_level: "ENCRYPTION_LEVEL_LOW".into(),
+                server_random_len: 32,
+                server_certificate_len: 0,
+                server_certificate_type: None,
+            }),
+            ..RdpAudit::default()
+        };
+        let mut got = rdp_rules(&evaluate(
+            &scan(Vantage::Inside, vec![rdp_port(Some(legacy.clone()))]),
+            &[profile()],
+        ));
+        got.sort();
+        assert_eq!(
+            got,
+            [
+                ("rdp-standard-security".to_string(), true),
+                ("rdp-weak-standard-encryption".to_string(), true),
+                ("rdp-without-nla".to_string(), true),
+            ]
+        );
+        // Same server, details unread: the encryption rule says "not tested", never passes.
+        let unread = RdpAudit {
+            standard_security: None,
+            ..legacy
+        };
+        let findings = evaluate(
+            &scan(Vantage::Inside, vec![rdp_port(Some(unread))]),
+            &[profile()],
+        );
+        let weak = findings
+            .iter()
+            .find(|f| f.rule == "rdp-weak-standard-encryption")
+            .expect("not-tested finding");
+        assert!(!weak.is_violation());
+        assert!(
+            matches!(&weak.status, FindingStatus::NotTested { reason } if reason.contains("encryption"))
+        );
+        // An RDP port whose audit did not run: every RDP rule is "not tested".
+        let none = rdp_rules(&evaluate(
+            &scan(Vantage::Inside, vec![rdp_port(None)]),
+            &[profile()],
+        ));
+        assert_eq!(none.len(), 3, "{none:?}");
+        assert!(none.iter().all(|(_, violation)| !violation));
     }
 
     #[test]

@@ -173,7 +173,52 @@ pub enum CheckKind {
     TlsOptions(TlsOptionRule),
     /// The `Strict-Transport-Security` header (RFC 6797) of an HTTPS response and its `max-age`.
     HttpsHsts(HttpsHsts),
+    /// The security of an RDP server, from the RDP audit: NLA, Standard RDP Security, its
+    /// encryption, and the NTLM names it discloses before authentication.
+    RdpSecurity(RdpSecurityRule),
 }
+
+/// Each requirement is opt-in; an empty rule is refused by the linter.
+#[derive(Debug, Clone, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RdpSecurityRule {
+    /// The server must insist on network-level authentication (CredSSP).
+    #[serde(default)]
+    pub require_nla: bool,
+    /// The server must not let a client use Standard RDP Security (no TLS, no server
+    /// authentication).
+    #[serde(default)]
+    pub forbid_standard_security: bool,
+    /// Standard RDP Security encryption methods the server must not pick ([MS-RDPBCGR]
+    /// 2.2.1.4.3 names: `ENCRYPTION_METHOD_NONE`, `ENCRYPTION_METHOD_40BIT`,
+    /// `ENCRYPTION_METHOD_56BIT`, `ENCRYPTION_METHOD_128BIT`, `ENCRYPTION_METHOD_FIPS`).
+    #[serde(default)]
+    pub forbidden_encryption_methods: Vec<String>,
+    /// Standard RDP Security encryption levels the server must not use (`ENCRYPTION_LEVEL_NONE`,
+    /// `ENCRYPTION_LEVEL_LOW`, `ENCRYPTION_LEVEL_CLIENT_COMPATIBLE`, `ENCRYPTION_LEVEL_HIGH`,
+    /// `ENCRYPTION_LEVEL_FIPS`).
+    #[serde(default)]
+    pub forbidden_encryption_levels: Vec<String>,
+    /// The server must not disclose computer, domain or OS names in its NTLM CHALLENGE.
+    #[serde(default)]
+    pub forbid_ntlm_disclosure: bool,
+}
+
+/// Names [`RdpSecurityRule`] accepts, from [MS-RDPBCGR] 2.2.1.4.3.
+const RDP_ENCRYPTION_METHODS: &[&str] = &[
+    "ENCRYPTION_METHOD_NONE",
+    "ENCRYPTION_METHOD_40BIT",
+    "ENCRYPTION_METHOD_56BIT",
+    "ENCRYPTION_METHOD_128BIT",
+    "ENCRYPTION_METHOD_FIPS",
+];
+const RDP_ENCRYPTION_LEVELS: &[&str] = &[
+    "ENCRYPTION_LEVEL_NONE",
+    "ENCRYPTION_LEVEL_LOW",
+    "ENCRYPTION_LEVEL_CLIENT_COMPATIBLE",
+    "ENCRYPTION_LEVEL_HIGH",
+    "ENCRYPTION_LEVEL_FIPS",
+];
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -444,6 +489,27 @@ impl Profile {
                 CheckKind::HttpsHsts(rule) => {
                     if rule.min_max_age == 0 {
                         return Err(at("min_max_age must be greater than 0".into()));
+                    }
+                }
+                CheckKind::RdpSecurity(rule) => {
+                    if *rule == RdpSecurityRule::default() {
+                        return Err(at("sets no requirement".into()));
+                    }
+                    let unknown = rule
+                        .forbidden_encryption_methods
+                        .iter()
+                        .find(|m| !RDP_ENCRYPTION_METHODS.contains(&m.as_str()))
+                        .or_else(|| {
+                            rule.forbidden_encryption_levels
+                                .iter()
+                                .find(|l| !RDP_ENCRYPTION_LEVELS.contains(&l.as_str()))
+                        });
+                    if let Some(bad) = unknown {
+                        return Err(at(format!(
+                            "unknown RDP encryption name {bad:?} (expected one of {}, {})",
+                            RDP_ENCRYPTION_METHODS.join(", "),
+                            RDP_ENCRYPTION_LEVELS.join(", ")
+                        )));
                     }
                 }
                 CheckKind::CertificateValidity(_) => {}

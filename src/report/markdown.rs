@@ -11,8 +11,9 @@ use crate::i18n::{Label, Lang};
 use crate::observation::{HostObservation, PortState, Resolution, TargetObservation, Transport};
 
 use super::{
-    confidence_label, evidence, other_ports_line, requirement_label, service_name, severity_label,
-    terminal_safe, terminal_safe_lines, tls_audit_lines, vantage_label, vantage_summary, Report,
+    confidence_label, evidence, other_ports_line, rdp_audit_lines, requirement_label, service_name,
+    severity_label, terminal_safe, terminal_safe_lines, tls_audit_lines, vantage_label,
+    vantage_summary, Report,
 };
 
 pub fn render(report: &Report, lang: Lang) -> String {
@@ -399,6 +400,14 @@ fn host_section(w: &mut Writer, host: &HostObservation) {
             w.blank();
         }
         for port in &open {
+            if let Some(audit) = port.service.as_ref().and_then(|s| s.rdp_audit.as_ref()) {
+                w.line("```text");
+                for line in rdp_audit_lines(port.port, audit, w.lang) {
+                    w.line(&line.replace("```", "` ` `"));
+                }
+                w.line("```");
+                w.blank();
+            }
             if let Some(audit) = port.service.as_ref().and_then(|s| s.tls_audit.as_ref()) {
                 // A fenced block keeps the aligned suite table readable; a probe note quoting
                 // server bytes must not be able to close the fence.

@@ -17,8 +17,8 @@ use serde::{Deserialize, Serialize};
 use crate::finding::{sort_findings, Confidence, Finding, Requirement, Severity};
 use crate::i18n::{Label, Lang, Localized};
 use crate::observation::{
-    CertificateChain, PortState, ProbeStatus, Scan, ServiceObservation, TlsAudit, TlsSupport,
-    Vantage, VantageChoice, SCHEMA_VERSION,
+    CertificateChain, PortState, ProbeStatus, RdpAudit, Scan, ServiceObservation, TlsAudit,
+    TlsSupport, Vantage, VantageChoice, SCHEMA_VERSION,
 };
 
 pub mod json;
@@ -598,6 +598,115 @@ pub fn tls_audit_lines(port: u16, audit: &TlsAudit, lang: Lang) -> Vec<String> {
     lines.extend(tls_key_exchange_lines(audit, lang));
     if let Some(chain) = &audit.certificate_chain {
         lines.extend(certificate_chain_lines(chain, lang));
+    }
+    for note in &audit.notes {
+        lines.push(format!(
+            "  {}: {}",
+            Label::Note.text(lang),
+            terminal_safe(note)
+        ));
+    }
+    lines
+}
+
+/// The RDP audit of a port as plain lines: each negotiation and its outcome, then NLA,
+/// Standard RDP Security, the TLS channel and the NTLM names. Server-supplied text goes through
+/// [`terminal_safe`].
+pub fn rdp_audit_lines(port: u16, audit: &RdpAudit, lang: Lang) -> Vec<String> {
+    let pick = |ja: &'static str, en: &'static str| if lang == Lang::Ja { ja } else { en };
+    let mut lines = vec![format!(
+        "RDP {port}/tcp — {} {}",
+        pick("接続数", "connections"),
+        audit.connections
+    )];
+    for n in &audit.negotiations {
+        lines.push(format!(
+            "  {} {:<18} → {}",
+            pick("要求", "request"),
+            terminal_safe(&n.protocol),
+            terminal_safe(&crate::probe::rdp::audit::outcome_text(&n.outcome))
+        ));
+    }
+    let accepted = if audit.accepted.is_empty() {
+        "-".to_string()
+    } else {
+        audit.accepted.join(", ")
+    };
+    lines.push(format!(
+        "  {}: {accepted}; NLA {}: {}; {}: {}",
+        pick("受理", "accepted"),
+        pick("必須", "required"),
+        tri_state(audit.nla_required, lang),
+        pick("標準 RDP セキュリティ", "Standard RDP Security"),
+        tri_state(audit.standard_rdp_security_allowed, lang),
+    ));
+    if let Some(sec) = &audit.standard_security {
+        lines.push(format!(
+            "  {}: {}, {}{}",
+            pick(
+                "標準 RDP セキュリティの暗号化",
+                "Standard RDP Security encryption"
+            ),
+            terminal_safe(&sec.encryption_method),
+            terminal_safe(&sec.encryption_level),
+            sec.server_version_name
+                .as_deref()
+                .map(|v| format!(", {} {}", pick("サーバー", "server"), terminal_safe(v)))
+                .unwrap_or_default()
+        ));
+    }
+    if let Some(tls) = &audit.tls {
+        let cert = tls
+            .certificate
+            .as_ref()
+            .map(|c| {
+                format!(
+                    "{}{}",
+                    terminal_safe(&c.subject),
+                    if c.self_signed {
+                        pick("(自己署名)", " (self-signed)")
+                    } else {
+                        ""
+                    }
+                )
+            })
+            .unwrap_or_else(|| "-".into());
+        let mut outcome = tls
+            .version
+            .as_deref()
+            .map(terminal_safe)
+            .unwrap_or_else(|| "-".into());
+        if let Some(e) = &tls.handshake_error {
+            outcome.push_str(&format!(" ({})", terminal_safe(e)));
+        }
+        lines.push(format!(
+            "  TLS ({}): {outcome}; {}: {cert}",
+            terminal_safe(&tls.rdp_protocol),
+            pick("証明書", "certificate"),
+        ));
+    }
+    if let Some(ntlm) = &audit.ntlm {
+        let fields: Vec<String> = [
+            ("NetBIOS", &ntlm.netbios_computer),
+            (
+                pick("NetBIOS ドメイン", "NetBIOS domain"),
+                &ntlm.netbios_domain,
+            ),
+            ("DNS", &ntlm.dns_computer),
+            (pick("DNS ドメイン", "DNS domain"), &ntlm.dns_domain),
+            ("OS", &ntlm.os_version),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k} {}", terminal_safe(v))))
+        .collect();
+        lines.push(format!(
+            "  NTLM: {}",
+            if fields.is_empty() {
+                "-".to_string()
+            } else {
+                fields.join(", ")
+            }
+        ));
     }
     for note in &audit.notes {
         lines.push(format!(

@@ -11,9 +11,9 @@ use crate::i18n::{Label, Lang};
 use crate::observation::{HostObservation, PortState, Resolution, TargetObservation};
 
 use super::{
-    confidence_label, display_width, evidence, other_ports_line, profile_line, requirement_label,
-    service_name, severity_label, terminal_safe, terminal_safe_lines, tls_audit_lines,
-    vantage_label, vantage_summary, Report,
+    confidence_label, display_width, evidence, other_ports_line, profile_line, rdp_audit_lines,
+    requirement_label, service_name, severity_label, terminal_safe, terminal_safe_lines,
+    tls_audit_lines, vantage_label, vantage_summary, Report,
 };
 
 const STYLE_BOLD: &str = "1";
@@ -432,6 +432,11 @@ fn host_section(w: &mut Writer, host: &HostObservation) {
             }
         }
         for port in &open {
+            if let Some(audit) = port.service.as_ref().and_then(|s| s.rdp_audit.as_ref()) {
+                for line in rdp_audit_lines(port.port, audit, w.lang) {
+                    w.line(&format!("    {line}"));
+                }
+            }
             if let Some(audit) = port.service.as_ref().and_then(|s| s.tls_audit.as_ref()) {
                 for line in tls_audit_lines(port.port, audit, w.lang) {
                     w.line(&format!("    {line}"));
