@@ -16,4 +16,5 @@ pub mod profile;
 pub mod report;
 pub mod resolve;
 pub mod target;
+pub mod wifi;
 pub mod wire;
