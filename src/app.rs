@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 
-use edgeaudit::engine::{self, Progress, ScanPlan};
+use edgeaudit::engine::{self, Progress, ScanPlan, WifiSource};
 use edgeaudit::finding::{Finding, Severity};
 use edgeaudit::i18n::Lang;
 use edgeaudit::observation::{Scan, VantageChoice};
@@ -23,7 +23,7 @@ use edgeaudit::target::{parse_target, parse_targets_file, CidrLimit, Target};
 
 use crate::cli::{
     Command, EvaluateArgs, FailOn, FormatArg, LangArg, NetworkArgs, OutputArgs, ProfilesCommand,
-    TargetArgs, VantageArg,
+    TargetArgs, VantageArg, WifiArgs,
 };
 
 /// Documented exit codes (README.md, `--help`).
@@ -57,6 +57,7 @@ pub fn run(command: Command) -> Result<Outcome> {
             &args.output,
             Mode::Tls,
         ),
+        Command::Wifi(args) => wifi(args),
         Command::Evaluate(args) => evaluate(args),
         Command::Profiles(command) => profiles(command),
     }
@@ -140,6 +141,27 @@ fn scan(
     finish(scan, &profiles, output)
 }
 
+/// Most frames one live capture keeps reading; beyond it the capture ends early.
+const WIFI_MAX_FRAMES: usize = 1_000_000;
+
+fn wifi(args: WifiArgs) -> Result<Outcome> {
+    let profiles = load_profiles(&args.output.profiles)?;
+    let source = match (&args.capture, &args.interface) {
+        (Some(path), _) => WifiSource::Capture(path.clone()),
+        (None, Some(name)) => WifiSource::Interface {
+            name: name.clone(),
+            duration: args.duration,
+            max_frames: WIFI_MAX_FRAMES,
+        },
+        (None, None) => bail!("give --capture FILE or --interface IFACE"),
+    };
+    let scan = engine::run_wifi(&source, args.ssids.clone());
+    if let Some(error) = scan.wifi.as_ref().and_then(|w| w.error.as_ref()) {
+        eprintln!("edgeaudit: Wi-Fi survey not made: {error}");
+    }
+    finish(scan, &profiles, &args.output)
+}
+
 fn evaluate(args: EvaluateArgs) -> Result<Outcome> {
     let profiles = load_profiles(&args.output.profiles)?;
     let text = std::fs::read_to_string(&args.scan)
@@ -217,7 +239,9 @@ fn outcome_of(scan: &Scan, findings: &[Finding], fail_on: FailOn) -> Outcome {
     });
     if failing {
         Outcome::ViolationsAtOrAboveThreshold
-    } else if scan.targets.iter().any(|t| t.untested_reason().is_some()) {
+    } else if scan.targets.iter().any(|t| t.untested_reason().is_some())
+        || scan.wifi.as_ref().is_some_and(|w| w.error.is_some())
+    {
         Outcome::SomeTargetsNotTested
     } else {
         Outcome::Clean

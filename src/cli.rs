@@ -26,6 +26,9 @@ pub enum Command {
     /// Audit TLS on the given ports only (default 443): versions, cipher suites, order, groups,
     /// certificate chain and options, evaluated like `scan`.
     Tls(TlsArgs),
+    /// Survey Wi-Fi access points from a capture file (pcap/pcapng) or a monitor-mode interface,
+    /// and evaluate their security.
+    Wifi(WifiArgs),
     /// Re-evaluate a saved scan (JSON) against profiles, without any network traffic.
     Evaluate(EvaluateArgs),
     /// List, show or check profiles.
@@ -67,6 +70,32 @@ pub struct TlsArgs {
 
     #[command(flatten)]
     pub network: NetworkArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `edgeaudit wifi`: beacons and probe responses from a capture or a live interface.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("source").required(true).args(["capture", "interface"])))]
+pub struct WifiArgs {
+    /// A pcap or pcapng capture with 802.11 frames (raw, radiotap, Prism or PPI headers).
+    #[arg(long, value_name = "FILE")]
+    pub capture: Option<PathBuf>,
+
+    /// Capture live on this interface, which must already be in monitor mode (root or
+    /// CAP_NET_RAW). It stays on its current channel: no channel hopping.
+    #[arg(long, value_name = "IFACE")]
+    pub interface: Option<String>,
+
+    /// How long to capture on --interface.
+    #[arg(long, value_name = "DUR", default_value = "30s", value_parser = parse_duration)]
+    pub duration: Duration,
+
+    /// The organisation's own network (repeatable). Only these are judged; others are listed as
+    /// nearby networks. Without --ssid every network heard is judged.
+    #[arg(long = "ssid", value_name = "NAME")]
+    pub ssids: Vec<String>,
 
     #[command(flatten)]
     pub output: OutputArgs,

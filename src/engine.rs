@@ -14,7 +14,7 @@ use tokio::time::Instant;
 
 use crate::observation::{
     HostObservation, PortObservation, Resolution, Scan, ScanSettings, ServiceKind,
-    TargetObservation, ToolInfo, VantageChoice, SCHEMA_VERSION,
+    TargetObservation, ToolInfo, VantageChoice, WifiSurvey, SCHEMA_VERSION,
 };
 use crate::probe::rdp::wire::Protocols;
 use crate::probe::{self, ConnectionBudget, HostContext, ProbeConfig};
@@ -133,6 +133,71 @@ pub async fn run(plan: ScanPlan, progress: Arc<Progress>) -> Scan {
         vantage_requested: shared.vantage,
         settings,
         targets,
+        wifi: None,
+    }
+}
+
+/// Where a Wi-Fi survey reads its frames.
+#[derive(Debug, Clone)]
+pub enum WifiSource {
+    Capture(std::path::PathBuf),
+    Interface {
+        name: String,
+        duration: Duration,
+        max_frames: usize,
+    },
+}
+
+/// Runs a Wi-Fi survey. Never fails: a file that is not a capture, or an interface that cannot
+/// capture, is recorded in `WifiSurvey::error` (the report says "not tested").
+pub fn run_wifi(source: &WifiSource, own_ssids: Vec<String>) -> Scan {
+    let started_at = now_rfc3339();
+    let (description, result) = match source {
+        WifiSource::Capture(path) => (
+            format!("capture {}", path.display()),
+            std::fs::read(path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))
+                .and_then(|bytes| {
+                    crate::wifi::read_capture(&bytes)
+                        .map_err(|e| format!("{}: {e}", path.display()))
+                }),
+        ),
+        WifiSource::Interface {
+            name,
+            duration,
+            max_frames,
+        } => (
+            format!("interface {name} for {} s", duration.as_secs()),
+            crate::wifi::live::capture_live(name, *duration, *max_frames)
+                .map_err(|e| e.to_string()),
+        ),
+    };
+    let (capture, error) = match result {
+        Ok(summary) => (Some(summary), None),
+        Err(e) => (None, Some(e)),
+    };
+    Scan {
+        schema_version: SCHEMA_VERSION,
+        tool: ToolInfo::current(),
+        started_at,
+        finished_at: now_rfc3339(),
+        vantage_requested: VantageChoice::Inside,
+        settings: ScanSettings {
+            ports: Vec::new(),
+            connect_timeout_ms: 0,
+            target_timeout_ms: 0,
+            concurrency: 0,
+            per_host_concurrency: 0,
+            per_host_connection_budget: 0,
+            resolver: "none".into(),
+        },
+        targets: Vec::new(),
+        wifi: Some(WifiSurvey {
+            source: description,
+            own_ssids,
+            capture,
+            error,
+        }),
     }
 }
 

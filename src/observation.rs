@@ -26,6 +26,41 @@ pub struct Scan {
     pub vantage_requested: VantageChoice,
     pub settings: ScanSettings,
     pub targets: Vec<TargetObservation>,
+    /// The Wi-Fi survey of `edgeaudit wifi` (a network scan has none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wifi: Option<WifiSurvey>,
+}
+
+/// A Wi-Fi survey: the access points heard in beacons and probe responses, from a capture file
+/// or a monitor-mode interface ([`crate::wifi`]).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct WifiSurvey {
+    /// Where the frames came from: `capture FILE` or `interface IFACE for N s`.
+    pub source: String,
+    /// The organisation's own networks (`--ssid`). Empty: every network heard is judged.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub own_ssids: Vec<String>,
+    /// What was read; absent when nothing could be (see `error`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capture: Option<crate::wifi::CaptureSummary>,
+    /// Why the survey could not be made (not a capture file, no such interface, not in monitor
+    /// mode, no permission).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl WifiSurvey {
+    /// Whether `ap` is one of the organisation's networks (every network when no `--ssid` was
+    /// given). A hidden network is only the organisation's when no `--ssid` was given.
+    pub fn is_own(&self, ap: &crate::wifi::AccessPoint) -> bool {
+        self.own_ssids.is_empty()
+            || (!ap.ssid.hidden
+                && self
+                    .own_ssids
+                    .iter()
+                    .any(|name| ap.ssid.utf8.as_deref() == Some(name) || ap.ssid.text == *name))
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

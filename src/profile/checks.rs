@@ -5,23 +5,28 @@ use time::OffsetDateTime;
 
 use super::{
     CertificateValidity, Check, CheckKind, HttpsHsts, Policy, Profile, RdpSecurityRule,
-    ServiceExposed, TlsCertificate, TlsCipherSuites, TlsOptionRule, TlsVersions,
+    ServiceExposed, TlsCertificate, TlsCipherSuites, TlsOptionRule, TlsVersions, WifiSecurityRule,
 };
 use crate::finding::{
     sort_findings, Confidence, Finding, FindingStatus, Location, Requirement, Severity,
 };
+use crate::i18n::Lang;
 use crate::i18n::Localized;
 use crate::observation::{
     HostObservation, IdentificationMethod, PortObservation, PortState, RdpAudit, Resolution, Scan,
-    ServiceKind, TargetObservation, TlsAudit, TlsSupport, TlsVersionSupport, Vantage,
+    ServiceKind, TargetObservation, TlsAudit, TlsSupport, TlsVersionSupport, Vantage, WifiSurvey,
 };
 use crate::probe::tls::registry;
+use crate::wifi::{AccessPoint, Pmf, SecurityClass, WpsStatus};
 
 /// Turns a scan's observations into findings under each profile. Touches no network and no clock:
 /// the same scan and profiles always give the same findings.
 pub fn evaluate(scan: &Scan, profiles: &[Profile]) -> Vec<Finding> {
     let mut findings = Vec::new();
     for profile in profiles {
+        if let Some(survey) = &scan.wifi {
+            evaluate_wifi(profile, survey, &mut findings);
+        }
         for target in &scan.targets {
             if let Some(finding) = untestable_target(profile, target) {
                 findings.push(finding);
@@ -52,6 +57,8 @@ pub fn evaluate(scan: &Scan, profiles: &[Profile]) -> Vec<Finding> {
                         CheckKind::TlsOptions(rule) => tls_options(&ctx, rule, &mut findings),
                         CheckKind::HttpsHsts(rule) => https_hsts(&ctx, rule, &mut findings),
                         CheckKind::RdpSecurity(rule) => rdp_security(&ctx, rule, &mut findings),
+                        // Judged once per survey in `evaluate_wifi`, not per host.
+                        CheckKind::WifiSecurity(_) => {}
                         CheckKind::TlsCipherSuites(rule) => {
                             tls_cipher_suites(&ctx, rule, &mut findings)
                         }
@@ -121,6 +128,180 @@ impl Context<'_> {
             remedy: self.check.remedy.fill(&values),
         }
     }
+}
+
+/// The Wi-Fi rules of `profile` over a survey: one "not tested" finding when the survey could
+/// not be made; otherwise each rule over each of the organisation's access points.
+fn evaluate_wifi(profile: &Profile, survey: &WifiSurvey, findings: &mut Vec<Finding>) {
+    let rules: Vec<(&Check, &WifiSecurityRule)> = profile
+        .checks
+        .iter()
+        .filter_map(|c| match &c.kind {
+            CheckKind::WifiSecurity(rule) => Some((c, rule)),
+            _ => None,
+        })
+        .collect();
+    if rules.is_empty() {
+        return;
+    }
+    let Some(capture) = &survey.capture else {
+        let reason = survey
+            .error
+            .clone()
+            .unwrap_or_else(|| "no capture was read".into());
+        findings.push(Finding {
+            id: format!("{}/wifi-not-tested", profile.id),
+            profile: profile.id.clone(),
+            rule: "wifi-not-tested".into(),
+            status: FindingStatus::NotTested {
+                reason: reason.clone(),
+            },
+            severity: Severity::Info,
+            requirement: Requirement::Mandatory,
+            confidence: Confidence::Certain,
+            location: Location {
+                target: survey.source.clone(),
+                address: None,
+                port: None,
+                service: Some("wifi".into()),
+            },
+            expected: Localized::new(
+                "無線 LAN のビーコンを読み取れること",
+                "Wi-Fi beacons can be read",
+            ),
+            actual: Localized::new(format!("読み取れませんでした: {reason}"), reason),
+            references: Vec::new(),
+            title: Localized::new(
+                "無線 LAN を検査できませんでした",
+                "The Wi-Fi survey could not be made",
+            ),
+            explanation: Localized::new(
+                "キャプチャを読めなかったため、無線 LAN のどの項目も検査していません。安全であることを示すものではありません。",
+                "No capture could be read, so nothing about Wi-Fi was checked. This is not a pass.",
+            ),
+            remedy: Localized::new(
+                "キャプチャファイル(pcap/pcapng、802.11)を確認するか、モニターモードのインターフェースを指定してください。",
+                "Check the capture file (pcap/pcapng with 802.11 frames) or give an interface in monitor mode.",
+            ),
+        });
+        return;
+    };
+    for ap in capture.access_points.iter().filter(|ap| survey.is_own(ap)) {
+        for (check, rule) in &rules {
+            if let Some(finding) = wifi_security(profile, check, rule, ap) {
+                findings.push(finding);
+            }
+        }
+    }
+}
+
+/// One rule over one access point: a violation, "not tested" (security not classified), or
+/// nothing.
+fn wifi_security(
+    profile: &Profile,
+    check: &Check,
+    rule: &WifiSecurityRule,
+    ap: &AccessPoint,
+) -> Option<Finding> {
+    let mut problems: Vec<(String, String)> = Vec::new();
+    let class = ap.security.name();
+    let unknown = ap.security == SecurityClass::Unknown;
+    if rule.forbidden_classes.iter().any(|c| c == class) {
+        problems.push((
+            format!("セキュリティ方式: {}", ap.security.label(Lang::Ja)),
+            format!("security mode: {}", ap.security.label(Lang::En)),
+        ));
+    }
+    if rule.forbid_tkip && ap.tkip_allowed {
+        problems.push(("TKIP を許可している".into(), "TKIP allowed".into()));
+    }
+    if let Some(required) = rule.require_pmf.as_deref() {
+        let enough = matches!(
+            (required, ap.pmf),
+            (_, Pmf::Required) | ("capable", Pmf::Capable)
+        );
+        // Without RSN there is no PMF to speak of; the class rules cover those networks.
+        if !enough && ap.rsn.is_some() {
+            problems.push((
+                format!("管理フレーム保護(PMF/802.11w): {}", ap.pmf.name()),
+                format!(
+                    "management frame protection (PMF/802.11w): {}",
+                    ap.pmf.name()
+                ),
+            ));
+        }
+    }
+    if rule.forbid_wps
+        && matches!(
+            ap.wps,
+            WpsStatus::Configured
+                | WpsStatus::ConfiguredLocked
+                | WpsStatus::NotConfigured
+                | WpsStatus::UnknownState
+        )
+    {
+        problems.push((
+            format!("WPS が有効 ({})", ap.wps.name()),
+            format!("WPS enabled ({})", ap.wps.name()),
+        ));
+    }
+    let status = if !problems.is_empty() {
+        FindingStatus::Violation
+    } else if unknown && !rule.forbidden_classes.is_empty() {
+        FindingStatus::NotTested {
+            reason: "the access point's security mode could not be classified".into(),
+        }
+    } else {
+        return None;
+    };
+    let (actual_ja, actual_en) = if problems.is_empty() {
+        (
+            "セキュリティ方式を判別できませんでした".to_string(),
+            "security mode could not be classified".to_string(),
+        )
+    } else {
+        let (ja, en): (Vec<String>, Vec<String>) = problems.into_iter().unzip();
+        (ja.join("; "), en.join("; "))
+    };
+    let ssid = if ap.ssid.hidden {
+        "(hidden)".to_string()
+    } else {
+        ap.ssid.text.clone()
+    };
+    let values = [
+        ("target", ssid.as_str()),
+        ("address", ap.bssid.as_str()),
+        ("port", ""),
+        ("service", "wifi"),
+    ];
+    Some(Finding {
+        id: format!("{}/{}", profile.id, check.id),
+        profile: profile.id.clone(),
+        rule: check.id.clone(),
+        status,
+        severity: check.severity,
+        requirement: check.requirement,
+        confidence: Confidence::Certain,
+        location: Location {
+            target: format!("{ssid} ({})", ap.bssid),
+            address: None,
+            port: None,
+            service: Some("wifi".into()),
+        },
+        expected: Localized::new(
+            "無線 LAN のセキュリティ設定が規則を満たすこと",
+            "the Wi-Fi security settings meet the rule",
+        ),
+        actual: Localized::new(actual_ja, actual_en),
+        references: check
+            .refs
+            .iter()
+            .filter_map(|r| profile.references.get(r).cloned())
+            .collect(),
+        title: check.title.fill(&values),
+        explanation: check.explanation.fill(&values),
+        remedy: check.remedy.fill(&values),
+    })
 }
 
 /// A name that did not resolve: nothing under it was tested, and the report must say so once.
@@ -1170,6 +1351,7 @@ mod tests {
                     incomplete: None,
                 }],
             }],
+            wifi: None,
         }
     }
 

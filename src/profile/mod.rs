@@ -176,6 +176,29 @@ pub enum CheckKind {
     /// The security of an RDP server, from the RDP audit: NLA, Standard RDP Security, its
     /// encryption, and the NTLM names it discloses before authentication.
     RdpSecurity(RdpSecurityRule),
+    /// The security of the organisation's Wi-Fi networks, from a Wi-Fi survey (`edgeaudit
+    /// wifi`): security mode, TKIP, management frame protection, WPS.
+    WifiSecurity(WifiSecurityRule),
+}
+
+/// Each requirement is opt-in; an empty rule is refused by the linter.
+#[derive(Debug, Clone, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct WifiSecurityRule {
+    /// Security modes that must not be used: `open`, `owe`, `wep`, `wpa_tkip`,
+    /// `mixed_wpa_wpa2`, `wpa2_psk`, `wpa2_wpa3_transition`, `wpa3_sae`, `wpa2_enterprise`,
+    /// `wpa3_enterprise`.
+    #[serde(default)]
+    pub forbidden_classes: Vec<String>,
+    /// TKIP must not be allowed anywhere (group or pairwise, WPA or RSN element).
+    #[serde(default)]
+    pub forbid_tkip: bool,
+    /// Management frame protection (802.11w) at least `capable` or `required`.
+    #[serde(default)]
+    pub require_pmf: Option<String>,
+    /// Wi-Fi Protected Setup must not be announced.
+    #[serde(default)]
+    pub forbid_wps: bool,
 }
 
 /// Each requirement is opt-in; an empty rule is refused by the linter.
@@ -510,6 +533,26 @@ impl Profile {
                             RDP_ENCRYPTION_METHODS.join(", "),
                             RDP_ENCRYPTION_LEVELS.join(", ")
                         )));
+                    }
+                }
+                CheckKind::WifiSecurity(rule) => {
+                    if *rule == WifiSecurityRule::default() {
+                        return Err(at("sets no requirement".into()));
+                    }
+                    let known = |c: &str| {
+                        crate::wifi::SecurityClass::ALL
+                            .iter()
+                            .any(|k| k.name() == c && *k != crate::wifi::SecurityClass::Unknown)
+                    };
+                    if let Some(bad) = rule.forbidden_classes.iter().find(|c| !known(c)) {
+                        return Err(at(format!("unknown Wi-Fi security mode {bad:?}")));
+                    }
+                    if let Some(pmf) = &rule.require_pmf {
+                        if !matches!(pmf.as_str(), "capable" | "required") {
+                            return Err(at(format!(
+                                "require_pmf must be \"capable\" or \"required\", not {pmf:?}"
+                            )));
+                        }
                     }
                 }
                 CheckKind::CertificateValidity(_) => {}

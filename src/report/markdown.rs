@@ -8,12 +8,14 @@
 
 use crate::finding::{Finding, FindingStatus, Severity};
 use crate::i18n::{Label, Lang};
-use crate::observation::{HostObservation, PortState, Resolution, TargetObservation, Transport};
+use crate::observation::{
+    HostObservation, PortState, Resolution, TargetObservation, Transport, WifiSurvey,
+};
 
 use super::{
     confidence_label, evidence, other_ports_line, rdp_audit_lines, requirement_label, service_name,
     severity_label, terminal_safe, terminal_safe_lines, tls_audit_lines, vantage_label,
-    vantage_summary, Report,
+    vantage_summary, Report, WifiTables,
 };
 
 pub fn render(report: &Report, lang: Lang) -> String {
@@ -26,13 +28,64 @@ pub fn render(report: &Report, lang: Lang) -> String {
     w.blank();
     summary(&mut w, report);
     findings_table(&mut w, report);
-    targets(&mut w, report);
+    if let Some(survey) = &report.scan.wifi {
+        wifi(&mut w, survey);
+    }
+    if !report.scan.targets.is_empty() || report.scan.wifi.is_none() {
+        targets(&mut w, report);
+    }
     details(&mut w, report);
     // One trailing newline, not a blank line.
     while w.out.ends_with("\n\n") {
         w.out.pop();
     }
     w.out
+}
+
+fn wifi(w: &mut Writer, survey: &WifiSurvey) {
+    let t = WifiTables::new(survey, w.lang);
+    w.heading(2, "Wi-Fi");
+    w.line(&inline(&t.source));
+    w.blank();
+    if let Some(error) = &t.error {
+        w.line(&format!("**{}: {}**", w.not_tested_word(), inline(error)));
+        w.blank();
+    }
+    let ja = w.lang == Lang::Ja;
+    for (label, rows) in [
+        (
+            if ja {
+                "組織のネットワーク"
+            } else {
+                "Organisation's networks"
+            },
+            &t.own,
+        ),
+        (
+            if ja {
+                "周辺のネットワーク(評価対象外)"
+            } else {
+                "Nearby networks (not judged)"
+            },
+            &t.nearby,
+        ),
+    ] {
+        if rows.is_empty() {
+            continue;
+        }
+        w.heading(3, label);
+        let escaped: Vec<Vec<String>> = rows
+            .iter()
+            .map(|r| r.iter().map(|c| inline(c)).collect())
+            .collect();
+        w.table(&t.header, &escaped, &[2, 8]);
+    }
+    for note in &t.notes {
+        w.line(&format!("- {}", inline(note)));
+    }
+    if !t.notes.is_empty() {
+        w.blank();
+    }
 }
 
 /// Escapes a one-line string for use anywhere inline (table cells, list items, headings).

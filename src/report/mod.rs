@@ -18,7 +18,7 @@ use crate::finding::{sort_findings, Confidence, Finding, Requirement, Severity};
 use crate::i18n::{Label, Lang, Localized};
 use crate::observation::{
     CertificateChain, PortState, ProbeStatus, RdpAudit, Scan, ServiceObservation, TlsAudit,
-    TlsSupport, Vantage, VantageChoice, SCHEMA_VERSION,
+    TlsSupport, Vantage, VantageChoice, WifiSurvey, SCHEMA_VERSION,
 };
 
 pub mod json;
@@ -718,6 +718,135 @@ pub fn rdp_audit_lines(port: u16, audit: &RdpAudit, lang: Lang) -> Vec<String> {
     lines
 }
 
+/// The Wi-Fi section of a report, renderer-neutral: plain cells (already [`terminal_safe`]),
+/// the organisation's networks first, then the nearby ones.
+pub struct WifiTables {
+    /// `capture FILE …` and what was read.
+    pub source: String,
+    pub header: Vec<&'static str>,
+    pub own: Vec<Vec<String>>,
+    pub nearby: Vec<Vec<String>>,
+    /// Frames and elements skipped, by reason; whether every network was judged.
+    pub notes: Vec<String>,
+    /// Why the survey could not be made.
+    pub error: Option<String>,
+}
+
+impl WifiTables {
+    pub fn new(survey: &WifiSurvey, lang: Lang) -> WifiTables {
+        let pick = |ja: &'static str, en: &'static str| if lang == Lang::Ja { ja } else { en };
+        let header = vec![
+            "SSID",
+            "BSSID",
+            pick("ch", "ch"),
+            pick("セキュリティ方式", "security"),
+            pick("暗号", "ciphers"),
+            "AKM",
+            "PMF",
+            "WPS",
+            "dBm",
+        ];
+        let mut tables = WifiTables {
+            source: terminal_safe(&survey.source),
+            header,
+            own: Vec::new(),
+            nearby: Vec::new(),
+            notes: Vec::new(),
+            error: survey.error.as_deref().map(terminal_safe),
+        };
+        let Some(capture) = &survey.capture else {
+            return tables;
+        };
+        tables.source = format!(
+            "{} — {} {}, {} {}, {} {}",
+            terminal_safe(&survey.source),
+            capture.records,
+            pick("レコード", "records"),
+            capture.management_frames,
+            pick("ビーコン/プローブ応答", "beacons/probe responses"),
+            capture.access_points.len(),
+            pick("アクセスポイント", "access points"),
+        );
+        for ap in &capture.access_points {
+            let join = |items: Vec<String>| {
+                if items.is_empty() {
+                    "-".to_string()
+                } else {
+                    items.join(",")
+                }
+            };
+            let mut ciphers: Vec<String> = ap
+                .pairwise_ciphers
+                .iter()
+                .map(|c| terminal_safe(&json_name(c)))
+                .collect();
+            if let Some(group) = &ap.group_cipher {
+                ciphers.push(format!(
+                    "{}:{}",
+                    pick("グループ", "group"),
+                    json_name(group)
+                ));
+            }
+            let row = vec![
+                if ap.ssid.hidden {
+                    pick("(非公開)", "(hidden)").to_string()
+                } else {
+                    terminal_safe(&ap.ssid.text)
+                },
+                terminal_safe(&ap.bssid),
+                ap.channel
+                    .map(|c| c.to_string())
+                    .unwrap_or_else(|| "-".into()),
+                ap.security.label(lang).to_string(),
+                join(ciphers),
+                join(
+                    ap.akm_suites
+                        .iter()
+                        .map(|a| terminal_safe(&json_name(a)))
+                        .collect(),
+                ),
+                ap.pmf.name().to_string(),
+                ap.wps.name().to_string(),
+                ap.strongest_signal_dbm
+                    .map(|d| d.to_string())
+                    .unwrap_or_else(|| "-".into()),
+            ];
+            if survey.is_own(ap) {
+                tables.own.push(row);
+            } else {
+                tables.nearby.push(row);
+            }
+        }
+        if survey.own_ssids.is_empty() {
+            tables.notes.push(
+                pick(
+                    "--ssid の指定がないため、受信したすべてのネットワークを組織のものとして評価しました",
+                    "no --ssid given: every network heard was judged as the organisation's",
+                )
+                .to_string(),
+            );
+        }
+        for skip in &capture.skipped {
+            tables.notes.push(format!(
+                "{}: {} × {}",
+                pick("読み飛ばし", "skipped"),
+                json_name(&skip.reason),
+                skip.count
+            ));
+        }
+        tables
+    }
+}
+
+/// The serde name of a unit enum value (`ccmp_128`, `psk`, `bad_fcs`…).
+fn json_name<T: serde::Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => s,
+        Ok(other) => other.to_string(),
+        Err(_) => "?".into(),
+    }
+}
+
 /// Yes / no / not tested, in the report's language.
 fn tri_state(value: Option<bool>, lang: Lang) -> &'static str {
     match (value, lang) {
@@ -1137,6 +1266,7 @@ pub(crate) mod fixtures {
                     hosts: vec![],
                 },
             ],
+            wifi: None,
         }
     }
 

@@ -8,12 +8,12 @@
 
 use crate::finding::{Finding, FindingStatus, Severity};
 use crate::i18n::{Label, Lang};
-use crate::observation::{HostObservation, PortState, Resolution, TargetObservation};
+use crate::observation::{HostObservation, PortState, Resolution, TargetObservation, WifiSurvey};
 
 use super::{
     confidence_label, display_width, evidence, other_ports_line, profile_line, rdp_audit_lines,
     requirement_label, service_name, severity_label, terminal_safe, terminal_safe_lines,
-    tls_audit_lines, vantage_label, vantage_summary, Report,
+    tls_audit_lines, vantage_label, vantage_summary, Report, WifiTables,
 };
 
 const STYLE_BOLD: &str = "1";
@@ -38,9 +38,64 @@ pub fn render(report: &Report, lang: Lang, colour: bool) -> String {
     w.heading(Label::ReportTitle, '=');
     summary(&mut w, report);
     findings_list(&mut w, report);
-    targets(&mut w, report);
+    if let Some(survey) = &report.scan.wifi {
+        wifi(&mut w, survey);
+    }
+    if !report.scan.targets.is_empty() || report.scan.wifi.is_none() {
+        targets(&mut w, report);
+    }
     details(&mut w, report);
     w.out
+}
+
+fn wifi(w: &mut Writer, survey: &WifiSurvey) {
+    let t = WifiTables::new(survey, w.lang);
+    let title = "Wi-Fi";
+    w.line(&w.paint(Some(STYLE_BOLD), title));
+    w.line(&"-".repeat(title.len()));
+    w.blank();
+    w.line(&format!("  {}", t.source));
+    if let Some(error) = &t.error {
+        w.not_tested_line("  ", error);
+    }
+    w.blank();
+    let ja = w.lang == Lang::Ja;
+    for (label, rows) in [
+        (
+            if ja {
+                "組織のネットワーク"
+            } else {
+                "Organisation's networks"
+            },
+            &t.own,
+        ),
+        (
+            if ja {
+                "周辺のネットワーク(評価対象外)"
+            } else {
+                "Nearby networks (not judged)"
+            },
+            &t.nearby,
+        ),
+    ] {
+        if rows.is_empty() {
+            continue;
+        }
+        w.line(&format!("  {label}"));
+        let mut table = vec![t.header.iter().map(|h| Cell::plain(*h)).collect::<Vec<_>>()];
+        table.extend(
+            rows.iter()
+                .map(|r| r.iter().map(|c| Cell::plain(c.clone())).collect()),
+        );
+        w.table("    ", &table, &[2, 8]);
+        w.blank();
+    }
+    for note in &t.notes {
+        w.line(&format!("  {}: {note}", w.label(Label::Note)));
+    }
+    if !t.notes.is_empty() {
+        w.blank();
+    }
 }
 
 /// One table cell: plain (already safe) text and an optional ANSI style.

@@ -149,6 +149,91 @@ pub enum WpsStatus {
     UnknownState,
 }
 
+impl SecurityClass {
+    pub const ALL: &'static [SecurityClass] = &[
+        SecurityClass::Open,
+        SecurityClass::Owe,
+        SecurityClass::Wep,
+        SecurityClass::WpaTkip,
+        SecurityClass::Wpa2Psk,
+        SecurityClass::Wpa2Wpa3Transition,
+        SecurityClass::Wpa3Sae,
+        SecurityClass::Wpa2Enterprise,
+        SecurityClass::Wpa3Enterprise,
+        SecurityClass::MixedWpaWpa2,
+        SecurityClass::Unknown,
+    ];
+
+    /// The mode as people name it, for reports.
+    pub fn label(self, lang: crate::i18n::Lang) -> &'static str {
+        let ja = lang == crate::i18n::Lang::Ja;
+        match self {
+            SecurityClass::Open => {
+                if ja {
+                    "オープン(暗号化なし)"
+                } else {
+                    "open (no encryption)"
+                }
+            }
+            SecurityClass::Owe => "Enhanced Open (OWE)",
+            SecurityClass::Wep => "WEP",
+            SecurityClass::WpaTkip => "WPA (TKIP)",
+            SecurityClass::MixedWpaWpa2 => "WPA/WPA2",
+            SecurityClass::Wpa2Psk => "WPA2-Personal",
+            SecurityClass::Wpa2Wpa3Transition => "WPA2/WPA3-Personal",
+            SecurityClass::Wpa3Sae => "WPA3-Personal (SAE)",
+            SecurityClass::Wpa2Enterprise => "WPA2-Enterprise",
+            SecurityClass::Wpa3Enterprise => "WPA3-Enterprise",
+            SecurityClass::Unknown => {
+                if ja {
+                    "判別不能"
+                } else {
+                    "unknown"
+                }
+            }
+        }
+    }
+
+    /// The snake_case name used in JSON and in profiles.
+    pub fn name(self) -> &'static str {
+        match self {
+            SecurityClass::Open => "open",
+            SecurityClass::Owe => "owe",
+            SecurityClass::Wep => "wep",
+            SecurityClass::WpaTkip => "wpa_tkip",
+            SecurityClass::Wpa2Psk => "wpa2_psk",
+            SecurityClass::Wpa2Wpa3Transition => "wpa2_wpa3_transition",
+            SecurityClass::Wpa3Sae => "wpa3_sae",
+            SecurityClass::Wpa2Enterprise => "wpa2_enterprise",
+            SecurityClass::Wpa3Enterprise => "wpa3_enterprise",
+            SecurityClass::MixedWpaWpa2 => "mixed_wpa_wpa2",
+            SecurityClass::Unknown => "unknown",
+        }
+    }
+}
+
+impl Pmf {
+    pub fn name(self) -> &'static str {
+        match self {
+            Pmf::Required => "required",
+            Pmf::Capable => "capable",
+            Pmf::Off => "off",
+        }
+    }
+}
+
+impl WpsStatus {
+    pub fn name(self) -> &'static str {
+        match self {
+            WpsStatus::None => "none",
+            WpsStatus::NotConfigured => "not_configured",
+            WpsStatus::Configured => "configured",
+            WpsStatus::ConfiguredLocked => "configured_locked",
+            WpsStatus::UnknownState => "unknown_state",
+        }
+    }
+}
+
 /// A network name as sent: up to 32 arbitrary octets (§9.4.2.2), not necessarily text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -204,3 +204,25 @@ fn observation_types_round_trip_through_json() {
     value["access_points"][0]["surprise"] = serde_json::Value::Bool(true);
     assert!(serde_json::from_value::<CaptureSummary>(value).is_err());
 }
+
+#[test]
+fn class_names_match_their_json() {
+    for class in SecurityClass::ALL {
+        assert_eq!(
+            serde_json::to_value(class).unwrap(),
+            serde_json::Value::String(class.name().into())
+        );
+    }
+    for pmf in [Pmf::Required, Pmf::Capable, Pmf::Off] {
+        assert_eq!(serde_json::to_value(pmf).unwrap(), pmf.name());
+    }
+    for wps in [
+        WpsStatus::None,
+        WpsStatus::NotConfigured,
+        WpsStatus::Configured,
+        WpsStatus::ConfiguredLocked,
+        WpsStatus::UnknownState,
+    ] {
+        assert_eq!(serde_json::to_value(wps).unwrap(), wps.name());
+    }
+}
