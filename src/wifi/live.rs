@@ -7,8 +7,9 @@
 //! capture files, so a live survey and a saved capture of the same air give the same facts.
 //!
 //! Tested here: the errors for a missing interface and for a non-monitor one (`lo`), and that the
-//! read timeout ends a capture on time when nothing (usable) arrives. Not tested with a real
-//! monitor interface: the development and CI machines run a kernel without module support and
+//! read timeout ends a capture on time when nothing (usable) arrives; `tests/wifi_live_replay.rs`
+//! replays a radiotap fixture over a veth pair in a namespace of its own into [`capture_as`] (a
+//! real AF_PACKET socket, the same loop). Not tested with a real monitor interface: the development and CI machines run a kernel without module support and
 //! without cfg80211/mac80211 (`modprobe: command not found`, no `/proc/modules`, no
 //! `/lib/modules`, no `/sys/class/ieee80211`), so `mac80211_hwsim` radios cannot be created.
 
@@ -117,6 +118,19 @@ pub fn capture_live(
     max_frames: usize,
 ) -> Result<CaptureSummary, LiveError> {
     let link_type = monitor_link_type(interface)?;
+    capture_frames(interface, link_type, duration, max_frames)
+}
+
+/// Captures on `interface` reading every frame as `link_type` (127 radiotap, 105 raw 802.11,
+/// 119 Prism, 192 PPI), whatever type the interface announces. For replays — capture records
+/// fed into a veth pair, as the tests do — and for drivers that misreport their type; the
+/// frames go through the same path as [`capture_live`]'s.
+pub fn capture_as(
+    interface: &str,
+    link_type: u16,
+    duration: Duration,
+    max_frames: usize,
+) -> Result<CaptureSummary, LiveError> {
     capture_frames(interface, link_type, duration, max_frames)
 }
 
