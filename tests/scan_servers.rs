@@ -497,3 +497,49 @@ fn small_cidr_block_scans_its_addresses() {
     }
     run.assert_exit(expected_exit(&report, "high"));
 }
+
+/// A web page behind an HTTP login challenge (nginx `auth_basic`, as many routers answer) is a
+/// management interface: reported from outside with certain confidence, not from inside; the
+/// lab's ordinary page is not one.
+#[test]
+fn http_login_challenge_is_a_management_interface_from_outside() {
+    let admin =
+        Lab::nginx_http_with("auth_basic \"Router admin\"; auth_basic_user_file /dev/null;");
+    let plain = Lab::nginx_http();
+    let rule = "management-ui-reachable-from-outside";
+    let run = scan()
+        .target("127.0.0.1")
+        .ports(&[admin.port(), plain.port()])
+        .vantage("outside")
+        .run();
+    let report = run.json();
+    let ctx = run.context();
+    let host = report::host(report::target(&report, "127.0.0.1"), LOOPBACK_V4);
+    assert_eq!(
+        str_at(service(port(host, admin.port())), "/http/www_authenticate"),
+        "Basic realm=\"Router admin\"",
+        "{ctx}"
+    );
+    let found: Vec<&serde_json::Value> = report::findings(&report)
+        .iter()
+        .filter(|f| f["rule"] == rule && f["status"] == "violation")
+        .collect();
+    assert_eq!(found.len(), 1, "{ctx}");
+    assert_eq!(at(found[0], "/location/port"), admin.port(), "{ctx}");
+    assert_eq!(str_at(found[0], "/confidence"), "certain", "{ctx}");
+    assert!(
+        str_at(found[0], "/actual/en").contains("Router admin"),
+        "{ctx}"
+    );
+
+    let inside = scan()
+        .target("127.0.0.1")
+        .ports(&[admin.port()])
+        .vantage("inside")
+        .run()
+        .json();
+    assert!(
+        report::findings(&inside).iter().all(|f| f["rule"] != rule),
+        "not a finding from inside"
+    );
+}

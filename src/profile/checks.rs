@@ -4,8 +4,9 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use super::{
-    CertificateValidity, Check, CheckKind, HttpsHsts, Policy, Profile, RdpSecurityRule,
-    ServiceExposed, TlsCertificate, TlsCipherSuites, TlsOptionRule, TlsVersions, WifiSecurityRule,
+    CertificateValidity, Check, CheckKind, HttpsHsts, ManagementInterfaceRule, Policy, Profile,
+    RdpSecurityRule, ServiceExposed, TlsCertificate, TlsCipherSuites, TlsOptionRule, TlsVersions,
+    WifiSecurityRule,
 };
 use crate::finding::{
     sort_findings, Confidence, Finding, FindingStatus, Location, Requirement, Severity,
@@ -59,6 +60,9 @@ pub fn evaluate(scan: &Scan, profiles: &[Profile]) -> Vec<Finding> {
                         CheckKind::RdpSecurity(rule) => rdp_security(&ctx, rule, &mut findings),
                         // Judged once per survey in `evaluate_wifi`, not per host.
                         CheckKind::WifiSecurity(_) => {}
+                        CheckKind::ManagementInterface(rule) => {
+                            management_interface(&ctx, rule, &mut findings)
+                        }
                         CheckKind::TlsCipherSuites(rule) => {
                             tls_cipher_suites(&ctx, rule, &mut findings)
                         }
@@ -780,6 +784,72 @@ fn tls_options(ctx: &Context, rule: &TlsOptionRule, findings: &mut Vec<Finding>)
             }
         }
         report_problems(ctx, port, expected, problems, untested, findings);
+    }
+}
+
+/// HTTP(S) ports whose response looks like a device's management page: an HTTP login
+/// challenge, or a rule keyword in the title or `Server` header. The evidence is what matched.
+fn management_interface(
+    ctx: &Context,
+    rule: &ManagementInterfaceRule,
+    findings: &mut Vec<Finding>,
+) {
+    for port in &ctx.host.ports {
+        if !matches!(port.state, PortState::Open) {
+            continue;
+        }
+        let Some(http) = port
+            .service
+            .as_ref()
+            .filter(|s| matches!(s.kind, ServiceKind::Http | ServiceKind::Https))
+            .and_then(|s| s.http.as_ref())
+        else {
+            continue;
+        };
+        let mut evidence: Vec<String> = Vec::new();
+        if rule.http_authentication {
+            if let Some(challenge) = &http.www_authenticate {
+                evidence.push(format!("WWW-Authenticate: {challenge}"));
+            }
+        }
+        let contains = |text: &Option<String>, words: &[String]| {
+            text.as_deref().and_then(|t| {
+                let lower = t.to_lowercase();
+                words
+                    .iter()
+                    .find(|w| lower.contains(&w.to_lowercase()))
+                    .map(|w| (t.to_string(), w.clone()))
+            })
+        };
+        if let Some((title, word)) = contains(&http.title, &rule.title_keywords) {
+            evidence.push(format!("title \"{title}\" ({word})"));
+        }
+        if let Some((server, word)) = contains(&http.server, &rule.server_keywords) {
+            evidence.push(format!("Server: {server} ({word})"));
+        }
+        if evidence.is_empty() {
+            continue;
+        }
+        let vantage = ctx.host.vantage;
+        // A login challenge is a fact; a keyword in a title is a strong hint, not proof.
+        let confidence = if http.www_authenticate.is_some() && rule.http_authentication {
+            Confidence::Certain
+        } else {
+            Confidence::Firm
+        };
+        findings.push(ctx.finding(
+            FindingStatus::Violation,
+            confidence,
+            Some(port),
+            Localized::new(
+                format!("管理画面が{}から到達できないこと", vantage_ja(vantage)),
+                format!("no management interface reachable from {vantage}"),
+            ),
+            Localized::new(
+                format!("管理画面と思われる応答: {}", evidence.join("; ")),
+                format!("looks like a management interface: {}", evidence.join("; ")),
+            ),
+        ));
     }
 }
 
@@ -1747,6 +1817,37 @@ mod tests {
         ));
         assert_eq!(none.len(), 3, "{none:?}");
         assert!(none.iter().all(|(_, violation)| !violation));
+    }
+
+    /// Titles and Server headers from the rule's word lists mark a management page (firm: a hint,
+    /// not proof); an ordinary page does not.
+    #[test]
+    fn management_pages_are_recognised_by_title_or_server() {
+        let page = |title: Option<&str>, server: Option<&str>| {
+            let mut p = port(
+                8080,
+                PortState::Open,
+                Some((ServiceKind::Http, IdentificationMethod::Protocol)),
+            );
+            p.service.as_mut().unwrap().http = Some(HttpIdentification {
+                status_code: 200,
+                server: server.map(str::to_string),
+                title: title.map(str::to_string),
+                www_authenticate: None,
+                location: None,
+                strict_transport_security: None,
+            });
+            let findings = evaluate(&scan(Vantage::Outside, vec![p]), &[profile()]);
+            findings
+                .into_iter()
+                .find(|f| f.rule == "management-ui-reachable-from-outside")
+        };
+        let jp = page(Some("Aterm ログイン"), None).expect("Japanese router login");
+        assert_eq!(jp.confidence, Confidence::Firm);
+        assert!(jp.actual.en.contains("Aterm"));
+        let embedded = page(None, Some("RomPager/4.07 UPnP/1.0")).expect("embedded server");
+        assert!(embedded.actual.en.contains("RomPager"));
+        assert!(page(Some("Welcome to our shop"), Some("nginx")).is_none());
     }
 
     #[test]

@@ -179,6 +179,24 @@ pub enum CheckKind {
     /// The security of the organisation's Wi-Fi networks, from a Wi-Fi survey (`edgeaudit
     /// wifi`): security mode, TKIP, management frame protection, WPS.
     WifiSecurity(WifiSecurityRule),
+    /// A web management interface (router, firewall, NAS, VPN appliance admin page) answering on
+    /// an HTTP or HTTPS port, recognised by its HTTP authentication or by words in its page
+    /// title or `Server` header — the words are data in the rule.
+    ManagementInterface(ManagementInterfaceRule),
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ManagementInterfaceRule {
+    /// Words that mark a management page when the `<title>` contains one (case-insensitive).
+    #[serde(default)]
+    pub title_keywords: Vec<String>,
+    /// Words that mark a device's embedded web server in the `Server` header.
+    #[serde(default)]
+    pub server_keywords: Vec<String>,
+    /// A `WWW-Authenticate` challenge (HTTP Basic/Digest login, typical of routers) counts too.
+    #[serde(default)]
+    pub http_authentication: bool,
 }
 
 /// Each requirement is opt-in; an empty rule is refused by the linter.
@@ -553,6 +571,19 @@ impl Profile {
                                 "require_pmf must be \"capable\" or \"required\", not {pmf:?}"
                             )));
                         }
+                    }
+                }
+                CheckKind::ManagementInterface(rule) => {
+                    if *rule == ManagementInterfaceRule::default() {
+                        return Err(at("sets no requirement".into()));
+                    }
+                    if rule
+                        .title_keywords
+                        .iter()
+                        .chain(&rule.server_keywords)
+                        .any(|k| k.trim().is_empty())
+                    {
+                        return Err(at("empty keyword".into()));
                     }
                 }
                 CheckKind::CertificateValidity(_) => {}

@@ -369,6 +369,11 @@ impl Lab {
         Self::nginx(true, "")
     }
 
+    /// [`Lab::nginx_http`] with more `server` block directives (`auth_basic`…), each ending in `;`.
+    pub fn nginx_http_with(directives: &str) -> Server {
+        Self::nginx(false, directives)
+    }
+
     /// [`Lab::nginx_https`] with more `server` block directives (`ssl_protocols`,
     /// `ssl_ciphers`, `ssl_prefer_server_ciphers`, `add_header`…), each ending in `;`.
     pub fn nginx_https_with(directives: &str) -> Server {
@@ -425,9 +430,9 @@ impl Lab {
                 cert.display(),
                 key.display()
             );
-            for directive in directives.split_inclusive(';') {
-                tls_directives.push_str(&format!("        {}\n", directive.trim()));
-            }
+        }
+        for directive in directives.split_inclusive(';') {
+            tls_directives.push_str(&format!("        {}\n", directive.trim()));
         }
         start_process(name, dir, Probe::Tcp, move |dir, port| {
             let d = dir.display();
