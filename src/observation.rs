@@ -500,10 +500,13 @@ pub struct CertificateSummary {
     pub key_type: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key_bits: Option<u32>,
+    /// The named curve of an EC key (`P-256`, `P-384`, `P-521`, `secp256k1`…, or the OID).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub curve: Option<String>,
 }
 
 /// The certificate chain a TLS server sent in one TLS 1.2/1.3 handshake, and the facts about it
-/// (`probe::tls::chain`). Trust is judged against the Mozilla root set (webpki-roots) only.
+/// (`probe::tls::chain`). Trust is judged against the scan's root store (`trust_store`).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct CertificateChain {

@@ -1610,6 +1610,7 @@ mod tests {
                 signature_algorithm: "sha256WithRSAEncryption".into(),
                 key_type: "RSA".into(),
                 key_bits: Some(2048),
+                curve: None,
             }),
         });
         let s = scan(Vantage::Inside, vec![p]);
@@ -1646,6 +1647,7 @@ mod tests {
                 signature_algorithm: "sha256WithRSAEncryption".into(),
                 key_type: "RSA".into(),
                 key_bits: Some(2048),
+                curve: None,
             }),
         });
         let mut ports = vec![
@@ -2047,6 +2049,7 @@ mod tests {
             signature_algorithm: signature.into(),
             key_type: key_type.into(),
             key_bits: Some(bits),
+            curve: None,
         }
     }
 

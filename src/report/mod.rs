@@ -946,10 +946,13 @@ fn certificate_chain_lines(chain: &CertificateChain, lang: Lang) -> Vec<String> 
         ));
         return lines;
     };
-    let key = match leaf.key_bits {
+    let mut key = match leaf.key_bits {
         Some(bits) => format!("{} {bits}", terminal_safe(&leaf.key_type)),
         None => terminal_safe(&leaf.key_type),
     };
+    if let Some(curve) = &leaf.curve {
+        key.push_str(&format!(" {}", terminal_safe(curve)));
+    }
     lines.push(format!(
         "  {}: {} ({} {}; {key}; {}; {} {})",
         pick("証明書", "certificate"),
@@ -1166,6 +1169,7 @@ pub(crate) mod fixtures {
                     signature_algorithm: "sha256WithRSAEncryption".into(),
                     key_type: "RSA".into(),
                     key_bits: Some(2048),
+                    curve: None,
                 }),
             }),
             ..ServiceObservation::unknown(ProbeStatus::Success)

@@ -89,6 +89,34 @@ fn key_type_and_bits(spki: &SubjectPublicKeyInfo<'_>) -> (String, Option<u32>) {
     }
 }
 
+/// The named curve of an EC key (RFC 5480 §2.1.1.1 namedCurve), by its usual name.
+fn curve_name(spki: &SubjectPublicKeyInfo<'_>) -> Option<String> {
+    if spki.algorithm.algorithm.to_id_string() != "1.2.840.10045.2.1" {
+        return None;
+    }
+    let oid = spki
+        .algorithm
+        .parameters
+        .as_ref()
+        .and_then(|p| p.as_oid().ok())?
+        .to_id_string();
+    Some(
+        match oid.as_str() {
+            "1.2.840.10045.3.1.7" => "P-256",
+            "1.3.132.0.34" => "P-384",
+            "1.3.132.0.35" => "P-521",
+            "1.3.132.0.10" => "secp256k1",
+            "1.2.840.10045.3.1.1" => "P-192",
+            "1.3.132.0.33" => "P-224",
+            "1.3.36.3.3.2.8.1.1.7" => "brainpoolP256r1",
+            "1.3.36.3.3.2.8.1.1.11" => "brainpoolP384r1",
+            "1.3.36.3.3.2.8.1.1.13" => "brainpoolP512r1",
+            other => return Some(other.to_string()),
+        }
+        .to_string(),
+    )
+}
+
 /// Bit length of a big-endian unsigned integer (leading zero bytes and bits ignored).
 fn integer_bits(bytes: &[u8]) -> Option<u32> {
     let start = bytes.iter().position(|&b| b != 0)?;
@@ -138,6 +166,7 @@ pub fn summarize_certificate(der: &[u8]) -> Result<CertificateSummary, String> {
         },
     };
     let (key_type, key_bits) = key_type_and_bits(x.public_key());
+    let curve = curve_name(x.public_key());
 
     Ok(CertificateSummary {
         subject,
@@ -149,6 +178,7 @@ pub fn summarize_certificate(der: &[u8]) -> Result<CertificateSummary, String> {
         signature_algorithm,
         key_type,
         key_bits,
+        curve,
     })
 }
 

@@ -335,6 +335,7 @@ async fn self_signed_ca_leaf_is_ca_used_as_end_entity() {
     assert!(c.leaf_self_signed);
     assert_eq!(c.certificates[0].key_type, "EC");
     assert_eq!(c.certificates[0].key_bits, Some(256));
+    assert_eq!(c.certificates[0].curve.as_deref(), Some("P-256"));
     assert_eq!(c.certificates[0].signature_algorithm, "ecdsa-with-SHA256");
     assert_eq!(c.trusted, Some(false));
     assert_eq!(c.trust_error.as_deref(), Some("ca_used_as_end_entity"));
