@@ -266,3 +266,51 @@ fn the_host_budget_bounds_the_connections() {
     assert_eq!(audit.connections, 2);
     assert_eq!(ctx.budget.remaining(), 8);
 }
+
+/// Records pcap-fixtures/ssh/ (run by hand, as root, when the audit's bytes change; writes into
+/// the source tree): `cargo test --test ssh_audit -- --ignored record_pcap_fixtures`. The host
+/// keys' public halves are copied beside the captures so the fixture test can compare
+/// fingerprints with `ssh-keygen -lf`.
+#[test]
+#[ignore]
+fn record_pcap_fixtures() {
+    use std::process::{Command, Stdio};
+    let tcpdump = harness::find_binary("tcpdump", "tcpdump");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("pcap-fixtures/ssh");
+    std::fs::create_dir_all(&dir).unwrap();
+    for (file, profile) in [
+        ("openssh92-hardened", SshdProfile::Hardened),
+        ("openssh92-legacy", SshdProfile::Legacy),
+    ] {
+        let server = sshd(profile);
+        let path = dir.join(format!("{file}.pcap"));
+        let mut dump = Command::new(&tcpdump)
+            .args(["-i", "lo", "-U", "-s", "0", "-Z", "root", "-w"])
+            .arg(&path)
+            .arg(format!("tcp port {}", server.server.port()))
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start tcpdump");
+        std::thread::sleep(Duration::from_secs(1));
+        let audit = audit(&server);
+        std::thread::sleep(Duration::from_secs(1));
+        // SIGINT so tcpdump flushes and closes the file.
+        let _ = Command::new("kill")
+            .arg("-INT")
+            .arg(dump.id().to_string())
+            .status();
+        let _ = dump.wait();
+        std::fs::copy(
+            &server.host_key_pubs[0],
+            dir.join(format!("{file}.hostkey.pub")),
+        )
+        .unwrap();
+        eprintln!(
+            "{file}: port {} connections {} host key {:?}",
+            server.server.port(),
+            audit.connections,
+            audit.host_keys
+        );
+    }
+}
