@@ -314,3 +314,18 @@ fn record_pcap_fixtures() {
         );
     }
 }
+
+/// Audits 127.0.0.1:$EDGEAUDIT_SSH_PORT and prints the observation as JSON on stdout, for
+/// bench/ssh.sh (the CLI does not run the SSH audit yet):
+/// `EDGEAUDIT_SSH_PORT=2222 cargo test --test ssh_audit -- --ignored --nocapture audit_port_from_env`.
+#[test]
+#[ignore]
+fn audit_port_from_env() {
+    let port: u16 = std::env::var("EDGEAUDIT_SSH_PORT")
+        .expect("EDGEAUDIT_SSH_PORT")
+        .parse()
+        .expect("a port number");
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let audit = rt().block_on(audit_ssh(addr, Instant::now() + Duration::from_secs(30)));
+    println!("EDGEAUDIT-JSON {}", serde_json::to_string(&audit).unwrap());
+}
