@@ -16,8 +16,8 @@ use crate::observation::{
     HostObservation, PortObservation, Resolution, Scan, ScanSettings, ServiceKind,
     TargetObservation, ToolInfo, VantageChoice, SCHEMA_VERSION,
 };
-use crate::probe::rdp::wire::Protocols;
 use crate::probe::{self, ConnectionBudget, HostContext, ProbeConfig};
+use crate::probe::rdp::wire::Protocols;
 use crate::resolve::Resolver;
 use crate::target::{Target, TargetSpec};
 

@@ -102,9 +102,7 @@ fn tls_layer_inside_gets_a_tls_audit_over_rdp() {
     );
     let violations = rule_ids(&report, "violation");
     assert!(
-        violations
-            .iter()
-            .any(|v| v == "mic-telework/rdp-without-nla"),
+        violations.iter().any(|v| v == "mic-telework/rdp-without-nla"),
         "{violations:?}\n{ctx}"
     );
     for absent in [

@@ -31,11 +31,11 @@ use crate::observation::{
     NtlmInfo, RdpAudit, RdpNegotiation, RdpNegotiationOutcome, RdpStandardSecurity, RdpTls,
 };
 use crate::probe::identify::cert;
+use crate::probe::HostContext;
 use crate::probe::identify::io::{self as bounded, End};
 use crate::probe::identify::tls::{
     cipher_suite_name, client_config, version_name, RecordingVerifier,
 };
-use crate::probe::HostContext;
 
 use super::credssp::{self, CredSspError, TsRequest};
 use super::mcs::{self, ConnectResponse, McsError};

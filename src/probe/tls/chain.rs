@@ -25,11 +25,11 @@ use x509_parser::prelude::parse_x509_certificate;
 
 use super::enumerate::rdp_preamble;
 use super::trust::TrustStore;
+use crate::probe::rdp::wire::Protocols;
 use crate::observation::CertificateChain;
 use crate::probe::identify::cert::summarize_certificate;
 use crate::probe::identify::step_deadline;
 use crate::probe::identify::tls::{client_config, provider, RecordingVerifier};
-use crate::probe::rdp::wire::Protocols;
 use crate::probe::tcp::{self, ConnectOutcome};
 use crate::probe::HostContext;
 
