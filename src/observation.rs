@@ -863,6 +863,121 @@ pub struct NtlmInfo {
     pub negotiate_flags: String,
 }
 
+/// The SSH audit of one port (`probe::ssh::audit`): the server's identification string, the
+/// algorithm lists of its SSH_MSG_KEXINIT, and, when a key exchange with it completed, its host
+/// key(s) and the authentication methods it offers to an unknown user. Facts only; `None` or an
+/// empty list means "not observed", never a guess. No password or key is ever sent.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct SshAudit {
+    /// TCP connections the audit opened (at most 2).
+    pub connections: u32,
+    /// RFC 4253 §4.2 identification string of the server.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identification: Option<SshIdentification>,
+    /// RFC 4253 §7.1 `kex_algorithms` of the server's SSH_MSG_KEXINIT, in the server's order and
+    /// as sent, so it includes the pseudo-algorithms that only signal extensions
+    /// (`ext-info-s`, RFC 8308 §2.1; `kex-strict-s-v00@openssh.com`, OpenSSH PROTOCOL §1.10).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub kex_algorithms: Vec<String>,
+    /// RFC 4253 §7.1 `server_host_key_algorithms`: the signature algorithms the server can
+    /// prove its identity with (one per host key it holds, more for RSA: RFC 8332).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub host_key_algorithms: Vec<String>,
+    /// RFC 4253 §7.1 `encryption_algorithms_client_to_server`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ciphers_client_to_server: Vec<String>,
+    /// RFC 4253 §7.1 `encryption_algorithms_server_to_client`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ciphers_server_to_client: Vec<String>,
+    /// RFC 4253 §7.1 `mac_algorithms_client_to_server`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub macs_client_to_server: Vec<String>,
+    /// RFC 4253 §7.1 `mac_algorithms_server_to_client`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub macs_server_to_client: Vec<String>,
+    /// RFC 4253 §7.1 `compression_algorithms_client_to_server` (`none`, `zlib`,
+    /// `zlib@openssh.com`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub compression_client_to_server: Vec<String>,
+    /// RFC 4253 §7.1 `compression_algorithms_server_to_client`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub compression_server_to_client: Vec<String>,
+    /// Whether `kex_algorithms` holds `kex-strict-s-v00@openssh.com`: the server implements
+    /// OpenSSH's strict key exchange, the mitigation of the Terrapin attack (CVE-2023-48795).
+    /// `None` when no KEXINIT was read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub strict_kex: Option<bool>,
+    /// RFC 8308: whether the server supports extension negotiation: true when it announced
+    /// `ext-info-s` or sent SSH_MSG_EXT_INFO after our `ext-info-c`; false when the key exchange
+    /// completed and neither happened; `None` when that could not be seen.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ext_info: Option<bool>,
+    /// RFC 8308 §3.1 `server-sig-algs` from the server's SSH_MSG_EXT_INFO: the public-key
+    /// signature algorithms it accepts for user authentication.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_sig_algs: Option<Vec<String>>,
+    /// What edgeaudit's own key exchange with the server agreed on (RFC 4253 §7.1), when one
+    /// was attempted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub negotiated: Vec<SshNegotiated>,
+    /// Host keys read from SSH_MSG_KEX_ECDH_REPLY (RFC 5656 §4, RFC 8731 §3): one per key
+    /// exchange, so at most one per connection. A server may hold more key types than listed
+    /// here; `notes` says which were not fetched.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub host_keys: Vec<SshHostKey>,
+    /// RFC 4252 §5.2: the "authentications that can continue" from the SSH_MSG_USERAUTH_FAILURE
+    /// answering a `none` request for a user that does not exist (`edgeaudit-probe`), e.g.
+    /// `["publickey", "password", "keyboard-interactive"]`. `None` when not observed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_methods: Option<Vec<String>>,
+    /// RFC 4252 §5.2: the server answered the `none` request with SSH_MSG_USERAUTH_SUCCESS, i.e.
+    /// it lets anyone in without authentication. `None` when no answer was read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub none_auth_accepted: Option<bool>,
+    /// RFC 4252 §5.4 SSH_MSG_USERAUTH_BANNER text shown before authentication (bounded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_banner: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+/// The algorithms one of edgeaudit's key exchanges agreed on (RFC 4253 §7.1: the first
+/// algorithm of the client's list that the server also lists).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct SshNegotiated {
+    pub kex: String,
+    pub host_key_algorithm: String,
+    /// Both directions use the same cipher: edgeaudit offers the same list each way.
+    pub cipher: String,
+    /// Whether both sides agreed on strict key exchange (`kex-strict-c/s-v00@openssh.com`).
+    pub strict_kex: bool,
+    /// Whether the key exchange completed (SSH_MSG_NEWKEYS both ways).
+    pub completed: bool,
+}
+
+/// A server host key (RFC 4253 §6.6 public key formats; RFC 5656 §3.1; RFC 8709 §4).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct SshHostKey {
+    /// The key type named inside the key blob: `ssh-ed25519`, `ssh-rsa`, `ecdsa-sha2-nistp256`,
+    /// `ssh-dss`, ...
+    pub key_type: String,
+    /// The signature algorithm it was used with in the key exchange (`rsa-sha2-512` for an RSA
+    /// key, RFC 8332; otherwise the key type).
+    pub signature_algorithm: String,
+    /// Key size: the RSA modulus or DSA `p` in bits, the curve size for ECDSA and EdDSA.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bits: Option<u32>,
+    /// `SHA256:` and the unpadded base64 of the SHA-256 of the key blob, as `ssh-keygen -l`.
+    pub fingerprint_sha256: String,
+    /// Whether the server's signature over the exchange hash (RFC 4253 §8) verified with this
+    /// key: `None` when edgeaudit cannot verify that algorithm.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature_verified: Option<bool>,
+}
+
 /// RFB 6.1.1: the ProtocolVersion handshake string.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
@@ -1032,6 +1147,61 @@ mod tests {
         assert_eq!(
             serde_json::from_str::<RdpAudit>(r#"{"connections":0,"negotiations":[]}"#).unwrap(),
             RdpAudit::default()
+        );
+    }
+
+    #[test]
+    fn ssh_audit_round_trips_through_json() {
+        let audit = SshAudit {
+            connections: 1,
+            identification: Some(SshIdentification {
+                protocol_version: "2.0".into(),
+                software: "OpenSSH_9.2p1".into(),
+                comments: Some("Debian-2+deb12u3".into()),
+            }),
+            kex_algorithms: vec![
+                "curve25519-sha256".into(),
+                "kex-strict-s-v00@openssh.com".into(),
+            ],
+            host_key_algorithms: vec!["ssh-ed25519".into()],
+            ciphers_client_to_server: vec!["chacha20-poly1305@openssh.com".into()],
+            ciphers_server_to_client: vec!["chacha20-poly1305@openssh.com".into()],
+            macs_client_to_server: vec!["hmac-sha2-256-etm@openssh.com".into()],
+            macs_server_to_client: vec!["hmac-sha2-256-etm@openssh.com".into()],
+            compression_client_to_server: vec!["none".into()],
+            compression_server_to_client: vec!["none".into()],
+            strict_kex: Some(true),
+            ext_info: Some(true),
+            server_sig_algs: Some(vec!["ssh-ed25519".into()]),
+            negotiated: vec![SshNegotiated {
+                kex: "curve25519-sha256".into(),
+                host_key_algorithm: "ssh-ed25519".into(),
+                cipher: "chacha20-poly1305@openssh.com".into(),
+                strict_kex: true,
+                completed: true,
+            }],
+            host_keys: vec![SshHostKey {
+                key_type: "ssh-ed25519".into(),
+                signature_algorithm: "ssh-ed25519".into(),
+                bits: Some(256),
+                fingerprint_sha256: "SHA256:abc".into(),
+                signature_verified: Some(true),
+            }],
+            auth_methods: Some(vec!["publickey".into()]),
+            none_auth_accepted: Some(false),
+            auth_banner: None,
+            notes: vec!["n".into()],
+        };
+        let json = serde_json::to_value(&audit).unwrap();
+        assert_eq!(json["host_keys"][0]["bits"], 256);
+        let back: SshAudit = serde_json::from_value(json.clone()).unwrap();
+        assert_eq!(back, audit);
+        let mut bad = json;
+        bad["host_keys"][0]["extra"] = serde_json::json!(1);
+        assert!(serde_json::from_value::<SshAudit>(bad).is_err());
+        assert_eq!(
+            serde_json::from_str::<SshAudit>(r#"{"connections":0}"#).unwrap(),
+            SshAudit::default()
         );
     }
 

@@ -15,6 +15,7 @@ use tokio::time::Instant;
 
 pub mod identify;
 pub mod rdp;
+pub mod ssh;
 pub mod tcp;
 pub mod tls;
 
