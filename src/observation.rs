@@ -985,6 +985,131 @@ pub struct VncIdentification {
     pub protocol_version: String,
 }
 
+/// The IKE audit of one UDP port of a VPN gateway (`probe::ike`): what the responder accepts in
+/// the first exchange of IKEv2 (IKE_SA_INIT, [RFC 7296] §1.2) and IKEv1 (Main Mode and Aggressive
+/// Mode message 1, [RFC 2409] §5). Nothing goes past the responder's first answer. Facts only;
+/// every `Option` is `None` when that part was not tested.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct IkeAudit {
+    /// UDP port audited (500, or 4500 with the non-ESP marker of [RFC 3948] §2.2).
+    pub port: u16,
+    /// Whether any IKE message came back, in either version.
+    pub answered: bool,
+    /// Datagrams sent, retransmissions included.
+    pub packets_sent: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub v2: Option<IkeV2Audit>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub v1: Option<IkeV1Audit>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+/// One algorithm as the responder chose it: the IANA number, its name, and the Key Length
+/// attribute ([RFC 7296] §3.3.5, [RFC 2409] Appendix A class 14) when one was sent.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+#[serde(deny_unknown_fields)]
+pub struct IkeAlgorithm {
+    pub id: u16,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_length: Option<u16>,
+}
+
+/// A Vendor ID payload ([RFC 2408] §3.16, [RFC 7296] §3.12) and what it is known to mean
+/// (`data/ike-vendor-ids.tsv`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+#[serde(deny_unknown_fields)]
+pub struct IkeVendorId {
+    pub hex: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// IKEv2: the transforms the responder accepted in IKE_SA_INIT, each found by offering many,
+/// reading the one chosen and offering the rest again ([RFC 7296] §2.7, §3.3). Every listed
+/// transform was chosen by the responder at least once, in combination with transforms of the
+/// other types that it also accepts.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct IkeV2Audit {
+    /// Whether any IKEv2 message came back (a NO_PROPOSAL_CHOSEN counts).
+    pub answered: bool,
+    /// Transform type 1 (ENCR), one entry per key length.
+    pub accepted_encryption: Vec<IkeAlgorithm>,
+    /// Transform type 2 (PRF).
+    pub accepted_prf: Vec<IkeAlgorithm>,
+    /// Transform type 3 (INTEG); empty when only combined-mode ciphers are accepted.
+    pub accepted_integrity: Vec<IkeAlgorithm>,
+    /// Transform type 4 (D-H group), from SA responses and INVALID_KE_PAYLOAD ([RFC 7296] §1.2).
+    pub accepted_groups: Vec<IkeAlgorithm>,
+    /// The responder asked for a COOKIE ([RFC 7296] §2.6) before answering.
+    pub cookie_required: bool,
+    /// Every offer was answered to the end (a NO_PROPOSAL_CHOSEN closed each step); false when
+    /// the responder fell silent or a limit was reached, so the lists may be short.
+    pub enumeration_complete: bool,
+    /// IKE_SA_INIT requests sent (distinct requests, not counting retransmissions).
+    pub requests: u32,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub vendor_ids: Vec<IkeVendorId>,
+    /// Notify types the responder sent with its answers (names of [RFC 7296] §3.10.1 or numbers).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notify_types: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+/// One IKEv1 phase 1 transform the responder accepted ([RFC 2409] Appendix A attributes).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+#[serde(deny_unknown_fields)]
+pub struct IkeV1Transform {
+    /// Encryption Algorithm (class 1) with the Key Length (class 14) when sent.
+    pub encryption: IkeAlgorithm,
+    /// Hash Algorithm (class 2).
+    pub hash: IkeAlgorithm,
+    /// Authentication Method (class 3), including the XAUTH and hybrid values 64221–65010.
+    pub auth: IkeAlgorithm,
+    /// Group Description (class 4).
+    pub group: IkeAlgorithm,
+}
+
+/// IKEv1: Main Mode message 1 offers and one Aggressive Mode message 1.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct IkeV1Audit {
+    /// Whether any IKEv1 message came back.
+    pub answered: bool,
+    /// Transforms the responder chose in Main Mode message 2, one per offer (each chosen one
+    /// is removed from the next offer), in the order chosen.
+    pub main_mode_transforms: Vec<IkeV1Transform>,
+    /// Every Main Mode offer was answered to the end.
+    pub main_mode_complete: bool,
+    /// Aggressive Mode with a pre-shared key ([RFC 2409] §5.4): true when the responder sent
+    /// message 2 — which carries a hash of the PSK that can be attacked offline (not recorded);
+    /// false when it refused with a notification; `None` when not tested or not answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aggressive_mode: Option<bool>,
+    /// The transform chosen in Aggressive Mode message 2.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aggressive_mode_transform: Option<IkeV1Transform>,
+    /// The notification that refused Aggressive Mode, when one did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aggressive_mode_refusal: Option<String>,
+    /// IKEv1 requests sent (not counting retransmissions).
+    pub requests: u32,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub vendor_ids: Vec<IkeVendorId>,
+    /// NAT traversal Vendor ID seen (RFC 3947 or one of its drafts).
+    pub nat_t: bool,
+    /// Dead Peer Detection Vendor ID seen ([RFC 3706] §3.2).
+    pub dpd: bool,
+    /// XAUTH Vendor ID seen, or an XAUTH authentication method chosen.
+    pub xauth: bool,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1203,6 +1328,69 @@ mod tests {
             serde_json::from_str::<SshAudit>(r#"{"connections":0}"#).unwrap(),
             SshAudit::default()
         );
+    }
+
+    #[test]
+    fn ike_audit_round_trips_through_json() {
+        let alg = |id, name: &str, key_length| IkeAlgorithm {
+            id,
+            name: name.into(),
+            key_length,
+        };
+        let audit = IkeAudit {
+            port: 500,
+            answered: true,
+            packets_sent: 9,
+            v2: Some(IkeV2Audit {
+                answered: true,
+                accepted_encryption: vec![alg(12, "ENCR_AES_CBC", Some(128))],
+                accepted_prf: vec![alg(2, "PRF_HMAC_SHA1", None)],
+                accepted_integrity: vec![alg(2, "AUTH_HMAC_SHA1_96", None)],
+                accepted_groups: vec![alg(2, "modp1024", None)],
+                cookie_required: true,
+                enumeration_complete: true,
+                requests: 7,
+                vendor_ids: vec![IkeVendorId {
+                    hex: "882fe56d6fd20dbc2251613b2ebe5beb".into(),
+                    name: Some("strongSwan".into()),
+                }],
+                notify_types: vec!["COOKIE".into()],
+                notes: vec![],
+            }),
+            v1: Some(IkeV1Audit {
+                answered: true,
+                main_mode_transforms: vec![IkeV1Transform {
+                    encryption: alg(7, "AES-CBC", Some(128)),
+                    hash: alg(2, "SHA", None),
+                    auth: alg(1, "PSK", None),
+                    group: alg(2, "modp1024", None),
+                }],
+                main_mode_complete: false,
+                aggressive_mode: Some(true),
+                aggressive_mode_transform: None,
+                aggressive_mode_refusal: None,
+                requests: 3,
+                vendor_ids: vec![],
+                nat_t: true,
+                dpd: true,
+                xauth: false,
+                notes: vec!["n".into()],
+            }),
+            notes: vec![],
+        };
+        let json = serde_json::to_value(&audit).unwrap();
+        assert_eq!(json["v2"]["accepted_encryption"][0]["key_length"], 128);
+        assert_eq!(json["v1"]["aggressive_mode"], true);
+        let back: IkeAudit = serde_json::from_value(json.clone()).unwrap();
+        assert_eq!(back, audit);
+        let mut bad = json;
+        bad["v1"]["main_mode_transforms"][0]["extra"] = serde_json::json!(1);
+        assert!(serde_json::from_value::<IkeAudit>(bad).is_err());
+        // `None` (not tested) stays absent, and a bare audit reads back.
+        let bare = IkeAudit::default();
+        let json = serde_json::to_string(&bare).unwrap();
+        assert_eq!(json, r#"{"port":0,"answered":false,"packets_sent":0}"#);
+        assert_eq!(serde_json::from_str::<IkeAudit>(&json).unwrap(), bare);
     }
 
     #[test]

@@ -14,6 +14,7 @@ use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
 pub mod identify;
+pub mod ike;
 pub mod rdp;
 pub mod ssh;
 pub mod tcp;

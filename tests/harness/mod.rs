@@ -26,6 +26,7 @@ pub mod report;
 pub mod rules;
 pub mod run;
 pub mod sshd_config;
+pub mod strongswan;
 pub mod xrdp;
 
 use std::collections::{BTreeSet, VecDeque};
