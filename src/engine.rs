@@ -303,6 +303,7 @@ async fn scan_address(
     };
     let mut scanned = probe::scan_host(ctx.clone(), &ports).await;
     audit_rdp_ports(&ctx, &mut scanned.ports, shared.tls_audit).await;
+    audit_ssh_ports(&ctx, &mut scanned.ports).await;
     if shared.tls_audit {
         audit_tls_ports(&ctx, &mut scanned.ports).await;
     }
@@ -337,6 +338,16 @@ async fn audit_rdp_ports(ctx: &HostContext, ports: &mut [PortObservation], tls_a
         if let (true, Some(protocol)) = (tls_audit, tls_protocol) {
             service.tls_audit =
                 Some(probe::tls::audit_tls_over_rdp(ctx, port.port, sni, protocol).await);
+        }
+    }
+}
+
+/// Runs the SSH audit on every port identified as SSH: one connection (two when the server holds
+/// a second host key type), taken from the host's slots and budget.
+async fn audit_ssh_ports(ctx: &HostContext, ports: &mut [PortObservation]) {
+    for port in ports.iter_mut() {
+        if let Some(service) = port.service.as_mut().filter(|s| s.kind == ServiceKind::Ssh) {
+            service.ssh_audit = Some(probe::ssh::audit::audit_ssh_in(ctx, port.port).await);
         }
     }
 }

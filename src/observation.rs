@@ -391,6 +391,10 @@ pub struct ServiceObservation {
     /// on ports identified as RDP.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rdp_audit: Option<RdpAudit>,
+    /// The SSH audit (algorithm lists, host keys, authentication methods offered), on ports
+    /// identified as SSH.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ssh_audit: Option<SshAudit>,
     /// Free-text notes from the probe about what it could not do (e.g. a handshake deadline).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
@@ -411,6 +415,7 @@ impl ServiceObservation {
             vnc: None,
             tls_audit: None,
             rdp_audit: None,
+            ssh_audit: None,
             notes: Vec::new(),
         }
     }

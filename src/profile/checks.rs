@@ -5,8 +5,8 @@ use time::OffsetDateTime;
 
 use super::{
     CertificateValidity, Check, CheckKind, HttpsHsts, ManagementInterfaceRule, Policy, Profile,
-    RdpSecurityRule, ServiceExposed, TlsCertificate, TlsCipherSuites, TlsOptionRule, TlsVersions,
-    WifiSecurityRule,
+    RdpSecurityRule, ServiceExposed, SshSecurityRule, TlsCertificate, TlsCipherSuites,
+    TlsOptionRule, TlsVersions, WifiSecurityRule,
 };
 use crate::finding::{
     sort_findings, Confidence, Finding, FindingStatus, Location, Requirement, Severity,
@@ -63,6 +63,7 @@ pub fn evaluate(scan: &Scan, profiles: &[Profile]) -> Vec<Finding> {
                         CheckKind::ManagementInterface(rule) => {
                             management_interface(&ctx, rule, &mut findings)
                         }
+                        CheckKind::SshSecurity(rule) => ssh_security(&ctx, rule, &mut findings),
                         CheckKind::TlsCipherSuites(rule) => {
                             tls_cipher_suites(&ctx, rule, &mut findings)
                         }
@@ -850,6 +851,134 @@ fn management_interface(
                 format!("looks like a management interface: {}", evidence.join("; ")),
             ),
         ));
+    }
+}
+
+/// `name` matches `pattern`: exact, or with a leading and/or trailing `*` wildcard.
+fn algorithm_matches(pattern: &str, name: &str) -> bool {
+    match (pattern.strip_prefix('*'), pattern.strip_suffix('*')) {
+        (Some(rest), _) if rest.ends_with('*') => name.contains(rest.trim_end_matches('*')),
+        (Some(suffix), _) => name.ends_with(suffix),
+        (None, Some(prefix)) => name.starts_with(prefix),
+        (None, None) => name == pattern,
+    }
+}
+
+/// Forbidden patterns, the lists the server offered, and the family's name in Japanese and
+/// English.
+type AlgorithmFamily<'a> = (&'a [String], &'a [&'a [String]], &'a str, &'a str);
+
+fn ssh_security(ctx: &Context, rule: &SshSecurityRule, findings: &mut Vec<Finding>) {
+    for port in &ctx.host.ports {
+        if !matches!(port.state, PortState::Open) {
+            continue;
+        }
+        let Some(service) = port.service.as_ref().filter(|s| s.kind == ServiceKind::Ssh) else {
+            continue;
+        };
+        let expected = Localized::new(
+            "SSH サーバーの暗号アルゴリズムと認証方式が規則を満たすこと",
+            "the SSH server's algorithms and authentication methods meet the rule",
+        );
+        let Some(audit) = &service.ssh_audit else {
+            report_problems(ctx, port, expected, vec![], vec!["SSH audit"], findings);
+            continue;
+        };
+        let mut problems: Vec<(String, String)> = Vec::new();
+        let mut untested = Vec::new();
+        let lists: [AlgorithmFamily; 4] = [
+            (
+                &rule.forbidden_kex,
+                &[&audit.kex_algorithms],
+                "鍵交換",
+                "key exchange",
+            ),
+            (
+                &rule.forbidden_host_key_algorithms,
+                &[&audit.host_key_algorithms],
+                "ホスト鍵",
+                "host key",
+            ),
+            (
+                &rule.forbidden_ciphers,
+                &[
+                    &audit.ciphers_client_to_server,
+                    &audit.ciphers_server_to_client,
+                ],
+                "暗号",
+                "cipher",
+            ),
+            (
+                &rule.forbidden_macs,
+                &[&audit.macs_client_to_server, &audit.macs_server_to_client],
+                "MAC",
+                "MAC",
+            ),
+        ];
+        for (patterns, offered, ja, en) in lists {
+            if patterns.is_empty() {
+                continue;
+            }
+            if offered.iter().all(|l| l.is_empty()) {
+                untested.push(en);
+                continue;
+            }
+            let mut bad: Vec<&str> = Vec::new();
+            for name in offered.iter().flat_map(|l| l.iter()) {
+                if patterns.iter().any(|p| algorithm_matches(p, name))
+                    && !bad.contains(&name.as_str())
+                {
+                    bad.push(name);
+                }
+            }
+            if !bad.is_empty() {
+                problems.push((
+                    format!("弱い{ja}アルゴリズム: {}", bad.join(", ")),
+                    format!("weak {en} algorithms: {}", bad.join(", ")),
+                ));
+            }
+        }
+        if rule.require_strict_kex {
+            match audit.strict_kex {
+                Some(false) => problems.push((
+                    "strict KEX に未対応(Terrapin, CVE-2023-48795)".into(),
+                    "no strict key exchange (Terrapin, CVE-2023-48795)".into(),
+                )),
+                Some(true) => {}
+                None => untested.push("strict key exchange"),
+            }
+        }
+        if rule.forbid_password_auth {
+            match &audit.auth_methods {
+                Some(methods) => {
+                    let password: Vec<&str> = methods
+                        .iter()
+                        .map(String::as_str)
+                        .filter(|m| matches!(*m, "password" | "keyboard-interactive"))
+                        .collect();
+                    if !password.is_empty() {
+                        problems.push((
+                            format!("パスワード認証を受け付ける: {}", password.join(", ")),
+                            format!("password authentication offered: {}", password.join(", ")),
+                        ));
+                    }
+                }
+                None => untested.push("authentication methods"),
+            }
+        }
+        if let Some(min) = rule.min_rsa_host_key_bits {
+            for key in audit.host_keys.iter().filter(|k| k.key_type == "ssh-rsa") {
+                match key.bits {
+                    Some(bits) if bits < min => problems.push((
+                        format!("RSA ホスト鍵が {bits} ビット(要件 {min} 以上)"),
+                        format!("RSA host key of {bits} bits (at least {min} required)"),
+                    )),
+                    Some(_) => {}
+                    None => untested.push("RSA host key size"),
+                }
+            }
+        }
+        report_problems(ctx, port, expected, problems, untested, findings);
     }
 }
 
@@ -1850,6 +1979,17 @@ mod tests {
         let embedded = page(None, Some("RomPager/4.07 UPnP/1.0")).expect("embedded server");
         assert!(embedded.actual.en.contains("RomPager"));
         assert!(page(Some("Welcome to our shop"), Some("nginx")).is_none());
+    }
+
+    #[test]
+    fn algorithm_patterns_match_families() {
+        assert!(algorithm_matches("hmac-sha1*", "hmac-sha1-etm@openssh.com"));
+        assert!(algorithm_matches("*cbc*", "rijndael-cbc@lysator.liu.se"));
+        assert!(algorithm_matches("*-cbc", "aes128-cbc"));
+        assert!(algorithm_matches("ssh-rsa", "ssh-rsa"));
+        assert!(!algorithm_matches("ssh-rsa", "rsa-sha2-256"));
+        assert!(!algorithm_matches("hmac-sha1*", "hmac-sha2-256"));
+        assert!(!algorithm_matches("*sha1*", "curve25519-sha256"));
     }
 
     #[test]

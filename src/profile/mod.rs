@@ -48,6 +48,10 @@ const BUILTIN: &[(&str, &str)] = &[
         "mozilla-old",
         include_str!("../../profiles/mozilla-old.toml"),
     ),
+    (
+        "ssh-baseline",
+        include_str!("../../profiles/ssh-baseline.toml"),
+    ),
 ];
 
 /// How deep `extends` may chain; guards against cycles.
@@ -183,6 +187,35 @@ pub enum CheckKind {
     /// an HTTP or HTTPS port, recognised by its HTTP authentication or by words in its page
     /// title or `Server` header — the words are data in the rule.
     ManagementInterface(ManagementInterfaceRule),
+    /// The algorithms and authentication methods an SSH server offers, from the SSH audit.
+    SshSecurity(SshSecurityRule),
+}
+
+/// Algorithm names may end or start with `*` (`hmac-sha1*`, `*-cbc`) to match a family. Each
+/// requirement is opt-in; an empty rule is refused by the linter.
+#[derive(Debug, Clone, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct SshSecurityRule {
+    #[serde(default)]
+    pub forbidden_kex: Vec<String>,
+    #[serde(default)]
+    pub forbidden_host_key_algorithms: Vec<String>,
+    /// Checked in both directions.
+    #[serde(default)]
+    pub forbidden_ciphers: Vec<String>,
+    /// Checked in both directions.
+    #[serde(default)]
+    pub forbidden_macs: Vec<String>,
+    /// The server must announce strict key exchange (`kex-strict-s-v00@openssh.com`), the fix
+    /// for Terrapin (CVE-2023-48795).
+    #[serde(default)]
+    pub require_strict_kex: bool,
+    /// The server must not offer `password` or `keyboard-interactive` authentication.
+    #[serde(default)]
+    pub forbid_password_auth: bool,
+    /// Smallest RSA host key accepted, in bits.
+    #[serde(default)]
+    pub min_rsa_host_key_bits: Option<u32>,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq, Default)]
@@ -584,6 +617,21 @@ impl Profile {
                         .any(|k| k.trim().is_empty())
                     {
                         return Err(at("empty keyword".into()));
+                    }
+                }
+                CheckKind::SshSecurity(rule) => {
+                    if *rule == SshSecurityRule::default() {
+                        return Err(at("sets no requirement".into()));
+                    }
+                    if rule
+                        .forbidden_kex
+                        .iter()
+                        .chain(&rule.forbidden_host_key_algorithms)
+                        .chain(&rule.forbidden_ciphers)
+                        .chain(&rule.forbidden_macs)
+                        .any(|p| p.trim_matches('*').is_empty())
+                    {
+                        return Err(at("empty algorithm pattern".into()));
                     }
                 }
                 CheckKind::CertificateValidity(_) => {}

@@ -14,8 +14,8 @@ use crate::observation::{
 
 use super::{
     confidence_label, evidence, other_ports_line, rdp_audit_lines, requirement_label, service_name,
-    severity_label, terminal_safe, terminal_safe_lines, tls_audit_lines, vantage_label,
-    vantage_summary, Report, WifiTables,
+    severity_label, ssh_audit_lines, terminal_safe, terminal_safe_lines, tls_audit_lines,
+    vantage_label, vantage_summary, Report, WifiTables,
 };
 
 pub fn render(report: &Report, lang: Lang) -> String {
@@ -456,6 +456,14 @@ fn host_section(w: &mut Writer, host: &HostObservation) {
             if let Some(audit) = port.service.as_ref().and_then(|s| s.rdp_audit.as_ref()) {
                 w.line("```text");
                 for line in rdp_audit_lines(port.port, audit, w.lang) {
+                    w.line(&line.replace("```", "` ` `"));
+                }
+                w.line("```");
+                w.blank();
+            }
+            if let Some(audit) = port.service.as_ref().and_then(|s| s.ssh_audit.as_ref()) {
+                w.line("```text");
+                for line in ssh_audit_lines(port.port, audit, w.lang) {
                     w.line(&line.replace("```", "` ` `"));
                 }
                 w.line("```");

@@ -17,8 +17,8 @@ use serde::{Deserialize, Serialize};
 use crate::finding::{sort_findings, Confidence, Finding, Requirement, Severity};
 use crate::i18n::{Label, Lang, Localized};
 use crate::observation::{
-    CertificateChain, PortState, ProbeStatus, RdpAudit, Scan, ServiceObservation, TlsAudit,
-    TlsSupport, Vantage, VantageChoice, WifiSurvey, SCHEMA_VERSION,
+    CertificateChain, PortState, ProbeStatus, RdpAudit, Scan, ServiceObservation, SshAudit,
+    TlsAudit, TlsSupport, Vantage, VantageChoice, WifiSurvey, SCHEMA_VERSION,
 };
 
 pub mod json;
@@ -845,6 +845,83 @@ fn json_name<T: serde::Serialize>(value: &T) -> String {
         Ok(other) => other.to_string(),
         Err(_) => "?".into(),
     }
+}
+
+/// The SSH audit of a port as plain lines: software, algorithm lists, host keys, authentication.
+pub fn ssh_audit_lines(port: u16, audit: &SshAudit, lang: Lang) -> Vec<String> {
+    let pick = |ja: &'static str, en: &'static str| if lang == Lang::Ja { ja } else { en };
+    let list = |items: &[String]| {
+        if items.is_empty() {
+            "-".to_string()
+        } else {
+            items
+                .iter()
+                .map(|i| terminal_safe(i))
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    };
+    let mut lines = vec![format!(
+        "SSH {port}/tcp — {} {}{}",
+        pick("接続数", "connections"),
+        audit.connections,
+        audit
+            .identification
+            .as_ref()
+            .map(|id| format!(", {}", terminal_safe(&id.software)))
+            .unwrap_or_default()
+    )];
+    let mut ciphers = audit.ciphers_server_to_client.clone();
+    for c in &audit.ciphers_client_to_server {
+        if !ciphers.contains(c) {
+            ciphers.push(c.clone());
+        }
+    }
+    let mut macs = audit.macs_server_to_client.clone();
+    for m in &audit.macs_client_to_server {
+        if !macs.contains(m) {
+            macs.push(m.clone());
+        }
+    }
+    lines.push(format!(
+        "  {}: {}",
+        pick("鍵交換", "kex"),
+        list(&audit.kex_algorithms)
+    ));
+    lines.push(format!(
+        "  {}: {}",
+        pick("ホスト鍵アルゴリズム", "host key algorithms"),
+        list(&audit.host_key_algorithms)
+    ));
+    lines.push(format!("  {}: {}", pick("暗号", "ciphers"), list(&ciphers)));
+    lines.push(format!("  MAC: {}", list(&macs)));
+    for key in &audit.host_keys {
+        lines.push(format!(
+            "  {}: {}{} {}",
+            pick("ホスト鍵", "host key"),
+            terminal_safe(&key.key_type),
+            key.bits.map(|b| format!(" {b}")).unwrap_or_default(),
+            terminal_safe(&key.fingerprint_sha256),
+        ));
+    }
+    lines.push(format!(
+        "  {}: {}; strict KEX: {}",
+        pick("認証方式", "authentication methods"),
+        audit
+            .auth_methods
+            .as_deref()
+            .map(list)
+            .unwrap_or_else(|| Label::NotTested.text(lang).to_string()),
+        tri_state(audit.strict_kex, lang),
+    ));
+    for note in &audit.notes {
+        lines.push(format!(
+            "  {}: {}",
+            Label::Note.text(lang),
+            terminal_safe(note)
+        ));
+    }
+    lines
 }
 
 /// Yes / no / not tested, in the report's language.

@@ -12,8 +12,8 @@ use crate::observation::{HostObservation, PortState, Resolution, TargetObservati
 
 use super::{
     confidence_label, display_width, evidence, other_ports_line, profile_line, rdp_audit_lines,
-    requirement_label, service_name, severity_label, terminal_safe, terminal_safe_lines,
-    tls_audit_lines, vantage_label, vantage_summary, Report, WifiTables,
+    requirement_label, service_name, severity_label, ssh_audit_lines, terminal_safe,
+    terminal_safe_lines, tls_audit_lines, vantage_label, vantage_summary, Report, WifiTables,
 };
 
 const STYLE_BOLD: &str = "1";
@@ -489,6 +489,11 @@ fn host_section(w: &mut Writer, host: &HostObservation) {
         for port in &open {
             if let Some(audit) = port.service.as_ref().and_then(|s| s.rdp_audit.as_ref()) {
                 for line in rdp_audit_lines(port.port, audit, w.lang) {
+                    w.line(&format!("    {line}"));
+                }
+            }
+            if let Some(audit) = port.service.as_ref().and_then(|s| s.ssh_audit.as_ref()) {
+                for line in ssh_audit_lines(port.port, audit, w.lang) {
                     w.line(&format!("    {line}"));
                 }
             }
