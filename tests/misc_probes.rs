@@ -95,3 +95,61 @@ fn vnc_audit_of_a_silent_server_ends_at_the_deadline() {
     assert_eq!(audit.no_auth, None);
     assert!(audit.notes[0].contains("before the deadline"), "{audit:?}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// SNMP
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn snmp_public_community_answers_both_versions_with_sys_descr() {
+    let server = harness::snmpd::snmpd("public");
+    let audit = rt().block_on(edgeaudit::probe::snmp::audit_snmp(
+        server.addr(),
+        deadline(),
+    ));
+    assert_eq!(
+        audit,
+        edgeaudit::observation::SnmpAudit {
+            v1_public: Some(true),
+            v2c_public: Some(true),
+            sys_descr: Some(harness::snmpd::SYS_DESCR.into()),
+            notes: vec![],
+        }
+    );
+}
+
+#[test]
+fn snmp_other_community_is_silence_not_a_pass() {
+    let server = harness::snmpd::snmpd("n0t-publ1c");
+    let started = std::time::Instant::now();
+    let audit = rt().block_on(edgeaudit::probe::snmp::audit_snmp_with(
+        server.addr(),
+        deadline(),
+        Duration::from_millis(900),
+    ));
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "each version is bounded"
+    );
+    assert_eq!(audit.v1_public, Some(false), "{audit:?}");
+    assert_eq!(audit.v2c_public, Some(false));
+    assert_eq!(audit.sys_descr, None);
+    assert_eq!(audit.notes.len(), 2);
+    assert!(
+        audit.notes[0].starts_with("SNMPv1: no answer to community \"public\" after 3 attempts"),
+        "{audit:?}"
+    );
+}
+
+#[test]
+fn snmp_closed_port_is_told_by_icmp() {
+    // Nothing binds this UDP port (the harness reserved it for TCP in this process).
+    let addr = std::net::SocketAddr::new(harness::LOOPBACK_V4, harness::closed_port());
+    let audit = rt().block_on(edgeaudit::probe::snmp::audit_snmp(addr, deadline()));
+    assert_eq!(audit.v1_public, Some(false));
+    assert_eq!(audit.v2c_public, Some(false));
+    assert!(
+        audit.notes[0].contains("ICMP port unreachable"),
+        "{audit:?}"
+    );
+}

@@ -15,8 +15,10 @@ use tokio::time::Instant;
 
 pub mod identify;
 pub mod rdp;
+pub mod snmp;
 pub mod tcp;
 pub mod tls;
+pub mod udp;
 pub mod vnc;
 
 pub use tcp::scan_host;

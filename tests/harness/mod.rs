@@ -25,6 +25,7 @@ pub mod netns;
 pub mod report;
 pub mod rules;
 pub mod run;
+pub mod snmpd;
 pub mod vnc;
 pub mod xrdp;
 
@@ -620,6 +621,8 @@ enum Probe {
     Tcp,
     /// Ready when a DNS query for (name, AAAA?) gets any answer over UDP.
     Dns((String, bool)),
+    /// Ready when the function says so (UDP servers with their own request).
+    Custom(Box<dyn Fn(SocketAddr) -> bool>),
 }
 
 enum Started {
@@ -725,6 +728,7 @@ fn wait_started(child: &mut Child, probe: &Probe, addr: SocketAddr) -> Started {
                 let qtype = if *v6 { dns::AAAA } else { dns::A };
                 dns::query(addr, name, qtype, Duration::from_millis(300)).is_ok()
             }
+            Probe::Custom(ready) => ready(addr),
         };
         if answered {
             // Make sure it was our server that answered, not another one holding the port.
