@@ -153,3 +153,76 @@ fn snmp_closed_port_is_told_by_icmp() {
         "{audit:?}"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// SMB
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn smb_default_samba_refuses_smb1_and_lists_every_smb2_dialect() {
+    let server = harness::smbd::smbd("default", &[]);
+    let audit = rt().block_on(edgeaudit::probe::smb::audit_smb(server.addr(), deadline()));
+    assert_eq!(audit.smb1_accepted, Some(false), "{audit:?}");
+    assert_eq!(audit.dialects, ["3.1.1", "3.0.2", "3.0", "2.1", "2.0.2"]);
+    assert!(audit.dialects_complete);
+    assert_eq!(audit.signing_enabled, Some(true));
+    assert_eq!(audit.signing_required, Some(false));
+    assert_eq!(audit.preauth_hashes, ["SHA-512"]);
+    assert_eq!(audit.encryption_ciphers, ["AES-128-GCM"]);
+    assert_eq!(audit.signing_algorithms, ["AES-GMAC"]);
+    assert_eq!(
+        audit.capabilities,
+        [
+            "SMB2_GLOBAL_CAP_DFS",
+            "SMB2_GLOBAL_CAP_LEASING",
+            "SMB2_GLOBAL_CAP_LARGE_MTU",
+            "SMB2_GLOBAL_CAP_MULTI_CHANNEL"
+        ]
+    );
+    // Samba derives its GUID from the NetBIOS name ("edgelab").
+    assert_eq!(
+        audit.server_guid.as_deref(),
+        Some("65676465-616c-0062-0000-000000000000")
+    );
+    assert_eq!(audit.multi_protocol_answer.as_deref(), Some("smb2:0x02ff"));
+    assert_eq!(audit.connections, 7);
+    assert_eq!(
+        audit.notes,
+        [
+            "SMB1 NEGOTIATE (NT LM 0.12 only): SMB1 response accepting none of the offered \
+          dialects (DialectIndex 0xFFFF)"
+        ]
+    );
+}
+
+#[test]
+fn smb_nt1_samba_accepts_smb1() {
+    let server = harness::smbd::smbd("nt1", &["server min protocol = NT1"]);
+    let audit = rt().block_on(edgeaudit::probe::smb::audit_smb(server.addr(), deadline()));
+    assert_eq!(audit.smb1_accepted, Some(true), "{audit:?}");
+    // Offered SMB 2.??? too, Samba still switches to SMB2.
+    assert_eq!(audit.multi_protocol_answer.as_deref(), Some("smb2:0x02ff"));
+    assert_eq!(audit.dialects, ["3.1.1", "3.0.2", "3.0", "2.1", "2.0.2"]);
+    assert!(audit.notes.is_empty(), "{audit:?}");
+}
+
+#[test]
+fn smb_mandatory_signing_and_smb3_only() {
+    let server = harness::smbd::smbd(
+        "signing",
+        &[
+            "server signing = mandatory",
+            "server min protocol = SMB3_00",
+        ],
+    );
+    let audit = rt().block_on(edgeaudit::probe::smb::audit_smb(server.addr(), deadline()));
+    assert_eq!(audit.signing_required, Some(true), "{audit:?}");
+    assert_eq!(audit.signing_enabled, Some(true));
+    assert_eq!(audit.dialects, ["3.1.1", "3.0.2", "3.0"]);
+    assert!(audit.dialects_complete);
+    assert_eq!(audit.smb1_accepted, Some(false));
+    assert_eq!(
+        audit.notes.last().map(String::as_str),
+        Some("SMB2 NEGOTIATE offering 2.0.2, 2.1: NEGOTIATE failed with NTSTATUS 0xc00000bb")
+    );
+}

@@ -15,6 +15,7 @@ use tokio::time::Instant;
 
 pub mod identify;
 pub mod rdp;
+pub mod smb;
 pub mod snmp;
 pub mod tcp;
 pub mod tls;

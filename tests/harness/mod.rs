@@ -25,6 +25,7 @@ pub mod netns;
 pub mod report;
 pub mod rules;
 pub mod run;
+pub mod smbd;
 pub mod snmpd;
 pub mod vnc;
 pub mod xrdp;
