@@ -226,3 +226,99 @@ fn smb_mandatory_signing_and_smb3_only() {
         Some("SMB2 NEGOTIATE offering 2.0.2, 2.1: NEGOTIATE failed with NTSTATUS 0xc00000bb")
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// SSDP (no real responder: see probe::ssdp's recorded-responder test)
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn ssdp_closed_and_silent_ports() {
+    let addr = std::net::SocketAddr::new(harness::LOOPBACK_V4, harness::closed_port());
+    let audit = rt().block_on(edgeaudit::probe::ssdp::ssdp_search(addr, deadline()));
+    assert!(!audit.answered);
+    assert_eq!(
+        audit.notes,
+        ["ICMP port unreachable (nothing listens on the port)"]
+    );
+    // A bound socket that never answers: silence until the deadline.
+    let silent = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");
+    let started = std::time::Instant::now();
+    let audit = rt().block_on(edgeaudit::probe::ssdp::ssdp_search(
+        silent.local_addr().unwrap(),
+        Instant::now() + Duration::from_millis(400),
+    ));
+    assert!(started.elapsed() < Duration::from_secs(2));
+    assert!(!audit.answered);
+    assert!(audit.notes[0].starts_with("no answer before the deadline"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Drivers inside a scan: slots, budget and the target deadline apply
+// ---------------------------------------------------------------------------------------------
+
+fn ctx(budget: usize) -> edgeaudit::probe::HostContext {
+    use edgeaudit::probe::{ConnectionBudget, HostContext, ProbeConfig};
+    use std::sync::Arc;
+    use tokio::sync::Semaphore;
+    HostContext {
+        address: harness::LOOPBACK_V4,
+        hostname: None,
+        config: ProbeConfig::default(),
+        global_slots: Arc::new(Semaphore::new(8)),
+        host_slots: Arc::new(Semaphore::new(2)),
+        budget: Arc::new(ConnectionBudget::new(budget)),
+        deadline: deadline(),
+        on_port_done: Arc::new(|| {}),
+    }
+}
+
+#[test]
+fn drivers_in_a_scan_context_spend_the_hosts_budget() {
+    let vnc = harness::vnc::xvnc("None");
+    let smb = harness::smbd::smbd("budget", &[]);
+    let snmp = harness::snmpd::snmpd("public");
+    let rt = rt();
+
+    let c = ctx(4);
+    let audit = rt.block_on(edgeaudit::probe::vnc::audit_vnc_in(&c, vnc.port()));
+    assert_eq!(audit.no_auth, Some(true));
+    assert_eq!(c.budget.remaining(), 3);
+
+    // Three connections left: both SMB1 probes and one SMB2 round, then the budget is out.
+    let audit = rt.block_on(edgeaudit::probe::smb::audit_smb_in(&c, smb.port()));
+    assert_eq!(audit.connections, 3, "{audit:?}");
+    assert_eq!(audit.dialects, ["3.1.1"]);
+    assert!(!audit.dialects_complete);
+    assert!(
+        audit
+            .notes
+            .last()
+            .is_some_and(|n| n.ends_with("connection budget exhausted")),
+        "{audit:?}"
+    );
+    assert_eq!(c.budget.remaining(), 0);
+    let audit = rt.block_on(edgeaudit::probe::vnc::audit_vnc_in(&c, vnc.port()));
+    assert_eq!(
+        audit.notes,
+        ["VNC audit not run: connection budget exhausted"]
+    );
+
+    // SNMP takes slots, not connections.
+    let audit = rt.block_on(edgeaudit::probe::snmp::audit_snmp_in(&c, snmp.port()));
+    assert_eq!(audit.v2c_public, Some(true));
+    assert_eq!(c.host_slots.available_permits(), 2);
+
+    // Past the target deadline nothing starts.
+    let mut late = ctx(10);
+    late.deadline = Instant::now();
+    let audit = rt.block_on(edgeaudit::probe::smb::audit_smb_in(&late, smb.port()));
+    assert_eq!(audit.connections, 0);
+    assert_eq!(audit.smb1_accepted, None);
+    assert!(audit.dialects.is_empty());
+    let audit = rt.block_on(edgeaudit::probe::snmp::audit_snmp_in(&late, snmp.port()));
+    assert_eq!(
+        (audit.v1_public, audit.v2c_public),
+        (None, None),
+        "{audit:?}"
+    );
+}

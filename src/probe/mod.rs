@@ -17,6 +17,7 @@ pub mod identify;
 pub mod rdp;
 pub mod smb;
 pub mod snmp;
+pub mod ssdp;
 pub mod tcp;
 pub mod tls;
 pub mod udp;
