@@ -1115,6 +1115,139 @@ pub struct IkeV1Audit {
     pub notes: Vec<String>,
 }
 
+/// The VNC security handshake of one port (`probe::vnc`, RFC 6143 §7.1): the server's
+/// ProtocolVersion, the version we answered, and the security types it offered. No type is ever
+/// chosen: the connection is closed after the list. Facts only; `None` = not learnt.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct VncAudit {
+    /// The server's ProtocolVersion (§7.1.1) as sent, e.g. `003.008`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol_version: Option<String>,
+    /// The version we answered with (`3.3`, `3.7` or `3.8`), which decides the shape of the
+    /// security message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub negotiated_version: Option<String>,
+    /// The offered security types (§7.1.2; RFB 3.3: the single type the server chose), in the
+    /// server's order, named from the IANA "RFB Security Types" registry.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub security_types: Vec<VncSecurityType>,
+    /// Whether type 1 (None: no authentication at all) is offered; `None` when the list was
+    /// not read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub no_auth: Option<bool>,
+    /// The reason string of a security-type count of 0 (§7.1.2), escaped and bounded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure_reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+/// One RFB security type.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct VncSecurityType {
+    /// The type number (one byte in RFB 3.7/3.8, a U32 in 3.3).
+    pub code: u32,
+    pub name: String,
+}
+
+/// The SMB dialect negotiation of one port (`probe::smb`): SMB1 and SMB2/3 NEGOTIATE only, never
+/// SESSION_SETUP. Facts only; `None` = not learnt.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct SmbAudit {
+    /// TCP connections the audit opened.
+    pub connections: u32,
+    /// Whether an SMB1 NEGOTIATE offering only `NT LM 0.12` ([MS-CIFS] 2.2.4.52) was answered
+    /// with an SMB1 response selecting it (true) or refused, closed or answered otherwise (false).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub smb1_accepted: Option<bool>,
+    /// What an SMB1 NEGOTIATE offering `NT LM 0.12`, `SMB 2.002` and `SMB 2.???` got
+    /// ([MS-SMB2] 3.3.5.3.1): `smb1:NT LM 0.12`, `smb2:0x02ff` (switch to SMB2 with a second
+    /// NEGOTIATE), `smb2:0x0202`, or `no answer`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub multi_protocol_answer: Option<String>,
+    /// SMB2/3 dialects the server selected ([MS-SMB2] 2.2.4 DialectRevision), found by offering
+    /// 2.0.2, 2.1, 3.0, 3.0.2 and 3.1.1 and removing each selected one in turn; in the order
+    /// found (`2.0.2`, `2.1`, `3.0`, `3.0.2`, `3.1.1`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dialects: Vec<String>,
+    /// Whether `dialects` is the whole accepted set (the last offer was refused).
+    #[serde(default)]
+    pub dialects_complete: bool,
+    /// SecurityMode of the first SMB2 NEGOTIATE response: SMB2_NEGOTIATE_SIGNING_ENABLED (0x01).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signing_enabled: Option<bool>,
+    /// SecurityMode: SMB2_NEGOTIATE_SIGNING_REQUIRED (0x02).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signing_required: Option<bool>,
+    /// Capabilities of the first response, as [MS-SMB2] 2.2.4 flag names.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub capabilities: Vec<String>,
+    /// ServerGuid, in the usual registry form.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_guid: Option<String>,
+    /// SMB 3.1.1: the cipher of SMB2_ENCRYPTION_CAPABILITIES ([MS-SMB2] 2.2.3.1.2); the server
+    /// answers with the one it chose from our list (empty list: no encryption).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub encryption_ciphers: Vec<String>,
+    /// SMB 3.1.1: the hash of SMB2_PREAUTH_INTEGRITY_CAPABILITIES (2.2.3.1.1).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub preauth_hashes: Vec<String>,
+    /// SMB 3.1.1: SMB2_SIGNING_CAPABILITIES (2.2.3.1.7), when the server answered it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub signing_algorithms: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+/// SNMP over UDP (`probe::snmp`): one GetRequest for sysDescr.0 per version with community
+/// `public`. A silent port cannot be told apart from a filtered one or a wrong community (RFC
+/// 3416 §4.1: agents drop such requests), so no answer is `Some(false)` with a note, and only an
+/// ICMP port unreachable says "closed".
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct SnmpAudit {
+    /// Whether an SNMPv1 (RFC 1157) GetRequest with community `public` got a response.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub v1_public: Option<bool>,
+    /// Whether an SNMPv2c (RFC 1901, RFC 3416) GetRequest with community `public` got a response.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub v2c_public: Option<bool>,
+    /// sysDescr.0 (RFC 3418), escaped and bounded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sys_descr: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+/// A unicast SSDP M-SEARCH (`probe::ssdp`, UPnP Device Architecture 1.1 §1.3.3) and the answers
+/// read before the deadline.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct SsdpAudit {
+    pub answered: bool,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub responses: Vec<SsdpResponse>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+/// The headers of one M-SEARCH response that say what answered (escaped, bounded).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct SsdpResponse {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub st: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usn: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1405,5 +1538,74 @@ mod tests {
             let json = serde_json::to_string(kind).unwrap();
             assert_eq!(json, format!("\"{}\"", kind.name()));
         }
+    }
+
+    #[test]
+    fn misc_audits_round_trip_through_json() {
+        let vnc = VncAudit {
+            protocol_version: Some("003.008".into()),
+            negotiated_version: Some("3.8".into()),
+            security_types: vec![VncSecurityType {
+                code: 1,
+                name: "None".into(),
+            }],
+            no_auth: Some(true),
+            failure_reason: None,
+            notes: vec![],
+        };
+        let smb = SmbAudit {
+            connections: 4,
+            smb1_accepted: Some(false),
+            multi_protocol_answer: Some("smb2:0x02ff".into()),
+            dialects: vec!["3.1.1".into(), "3.0.2".into()],
+            dialects_complete: true,
+            signing_enabled: Some(true),
+            signing_required: Some(false),
+            capabilities: vec!["SMB2_GLOBAL_CAP_DFS".into()],
+            server_guid: Some("00000000-0000-0000-0000-000000000000".into()),
+            encryption_ciphers: vec!["AES-128-GCM".into()],
+            preauth_hashes: vec!["SHA-512".into()],
+            signing_algorithms: vec![],
+            notes: vec!["n".into()],
+        };
+        let snmp = SnmpAudit {
+            v1_public: Some(true),
+            v2c_public: Some(false),
+            sys_descr: Some("edgeaudit lab".into()),
+            notes: vec![],
+        };
+        let ssdp = SsdpAudit {
+            answered: true,
+            responses: vec![SsdpResponse {
+                server: Some("Linux UPnP/1.0".into()),
+                st: Some("upnp:rootdevice".into()),
+                usn: None,
+                location: Some("http://127.0.0.1:5000/rootDesc.xml".into()),
+            }],
+            notes: vec![],
+        };
+        fn check<T>(value: &T)
+        where
+            T: Serialize + for<'de> Deserialize<'de> + PartialEq + fmt::Debug,
+        {
+            let json = serde_json::to_value(value).unwrap();
+            let back: T = serde_json::from_value(json.clone()).unwrap();
+            assert_eq!(&back, value);
+            let mut bad = json;
+            bad["unexpected"] = serde_json::json!(1);
+            assert!(serde_json::from_value::<T>(bad).is_err());
+        }
+        check(&vnc);
+        check(&smb);
+        check(&snmp);
+        check(&ssdp);
+        assert_eq!(
+            serde_json::from_str::<SmbAudit>(r#"{"connections":0}"#).unwrap(),
+            SmbAudit::default()
+        );
+        assert_eq!(
+            serde_json::from_str::<SsdpAudit>(r#"{"answered":false}"#).unwrap(),
+            SsdpAudit::default()
+        );
     }
 }

@@ -16,9 +16,14 @@ use tokio::time::Instant;
 pub mod identify;
 pub mod ike;
 pub mod rdp;
+pub mod smb;
+pub mod snmp;
+pub mod ssdp;
 pub mod ssh;
 pub mod tcp;
 pub mod tls;
+pub mod udp;
+pub mod vnc;
 
 pub use tcp::scan_host;
 

@@ -25,8 +25,11 @@ pub mod netns;
 pub mod report;
 pub mod rules;
 pub mod run;
+pub mod smbd;
+pub mod snmpd;
 pub mod sshd_config;
 pub mod strongswan;
+pub mod vnc;
 pub mod xrdp;
 
 use std::collections::{BTreeSet, VecDeque};
@@ -626,6 +629,8 @@ enum Probe {
     Tcp,
     /// Ready when a DNS query for (name, AAAA?) gets any answer over UDP.
     Dns((String, bool)),
+    /// Ready when the function says so (UDP servers with their own request).
+    Custom(Box<dyn Fn(SocketAddr) -> bool>),
 }
 
 enum Started {
@@ -731,6 +736,7 @@ fn wait_started(child: &mut Child, probe: &Probe, addr: SocketAddr) -> Started {
                 let qtype = if *v6 { dns::AAAA } else { dns::A };
                 dns::query(addr, name, qtype, Duration::from_millis(300)).is_ok()
             }
+            Probe::Custom(ready) => ready(addr),
         };
         if answered {
             // Make sure it was our server that answered, not another one holding the port.
