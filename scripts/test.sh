@@ -28,13 +28,19 @@ lab_binaries=(
   "/usr/bin/freerdp-shadow-cli freerdp2-shadow-x11"
   "/usr/bin/Xvfb xvfb"
   "/usr/bin/tshark tshark"
+  "/usr/bin/Xvnc tigervnc-standalone-server"
+  "/usr/sbin/smbd samba"
+  "/usr/sbin/snmpd snmpd"
+  "/usr/sbin/swanctl strongswan-swanctl"
+  "/usr/lib/ipsec/charon strongswan-charon"
+  "/usr/lib/ipsec/plugins/libstrongswan-openssl.so libstrongswan-standard-plugins"
 )
 
 missing_packages() {
   local entry bin pkg
   for entry in "${lab_binaries[@]}"; do
     read -r bin pkg <<<"$entry"
-    if [ ! -x "$bin" ] && ! command -v "$(basename "$bin")" >/dev/null 2>&1; then
+    if [ ! -e "$bin" ] && ! command -v "$(basename "$bin")" >/dev/null 2>&1; then
       printf '%s\n' "$pkg"
     fi
   done | sort -u
@@ -49,7 +55,7 @@ restore_policy() {
   fi
 }
 
-step "lab servers and tools (sshd, nginx, dnsmasq, openssl, gnutls-serv, nftables, iproute2, ca-certificates, xrdp, FreeRDP shadow + Xvfb, tshark)"
+step "lab servers and tools (sshd, nginx, dnsmasq, openssl, gnutls-serv, nftables, iproute2, ca-certificates, xrdp, FreeRDP shadow + Xvfb, tshark, TigerVNC, Samba, snmpd, strongSwan)"
 mapfile -t missing < <(missing_packages)
 if [ "${#missing[@]}" -eq 0 ]; then
   echo "all present"

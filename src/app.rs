@@ -48,6 +48,9 @@ pub fn run(command: Command) -> Result<Outcome> {
             &args.output,
             Mode::Exposure {
                 tls_audit: !args.no_tls_audit,
+                udp_ports: engine::parse_udp_ports(&args.udp_ports)
+                    .map_err(anyhow::Error::msg)
+                    .with_context(|| format!("--udp-ports {:?}", args.udp_ports))?,
             },
         ),
         Command::Tls(args) => scan(
@@ -64,10 +67,13 @@ pub fn run(command: Command) -> Result<Outcome> {
 }
 
 /// What a scan is for.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 enum Mode {
     /// `scan`: which ports are open and what answers, with the TLS engine on TLS ports.
-    Exposure { tls_audit: bool },
+    Exposure {
+        tls_audit: bool,
+        udp_ports: Vec<(u16, edgeaudit::observation::ServiceKind)>,
+    },
     /// `tls`: every port is expected to speak TLS and gets the TLS engine.
     Tls,
 }
@@ -121,9 +127,13 @@ fn scan(
         host_timeout: args.timeout,
         concurrency: args.concurrency as usize,
         resolver,
-        tls_audit: match mode {
-            Mode::Exposure { tls_audit } => tls_audit,
+        tls_audit: match &mode {
+            Mode::Exposure { tls_audit, .. } => *tls_audit,
             Mode::Tls => true,
+        },
+        udp_ports: match mode {
+            Mode::Exposure { udp_ports, .. } => udp_ports,
+            Mode::Tls => Vec::new(),
         },
     };
 

@@ -50,6 +50,11 @@ pub struct ScanArgs {
     #[arg(long)]
     pub no_tls_audit: bool,
 
+    /// UDP services to probe on targets that do not name a port: `default` (161 SNMP, 500 IKE,
+    /// 1900 SSDP), `none`, or a list of 161, 500, 1900, 4500 and SERVICE:PORT (`snmp:10161`).
+    #[arg(long, value_name = "SPEC", default_value = "default")]
+    pub udp_ports: String,
+
     #[command(flatten)]
     pub network: NetworkArgs,
 

@@ -13,8 +13,9 @@ use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
 use crate::observation::{
-    HostObservation, PortObservation, Resolution, Scan, ScanSettings, ServiceKind,
-    TargetObservation, ToolInfo, VantageChoice, WifiSurvey, SCHEMA_VERSION,
+    HostObservation, IdentificationMethod, PortObservation, PortState, ProbeStatus, Resolution,
+    Scan, ScanSettings, ServiceKind, ServiceObservation, TargetObservation, ToolInfo, Transport,
+    VantageChoice, WifiSurvey, SCHEMA_VERSION,
 };
 use crate::probe::rdp::wire::Protocols;
 use crate::probe::{self, ConnectionBudget, HostContext, ProbeConfig};
@@ -35,7 +36,99 @@ pub struct ScanPlan {
     pub resolver: Resolver,
     /// Run the TLS engine (versions and cipher suites) on every port identified as TLS.
     pub tls_audit: bool,
+    /// UDP services probed on every address of targets that did not name a port: the port and
+    /// the protocol probe it gets (see [`UDP_PROBES`]).
+    pub udp_ports: Vec<(u16, ServiceKind)>,
 }
+
+/// The UDP ports edgeaudit has a probe for, and the service each carries. UDP has no handshake:
+/// a port is only "open" when the service answered its protocol.
+pub const UDP_PROBES: &[(u16, ServiceKind)] = &[
+    (161, ServiceKind::Snmp),
+    (500, ServiceKind::Ike),
+    (1900, ServiceKind::Ssdp),
+    (4500, ServiceKind::Ike),
+];
+
+/// `--udp-ports`: `default`, `none`, or a comma-separated list of ports from [`UDP_PROBES`]
+/// and `SERVICE:PORT` items for a service on another port (`snmp:10161`, `ike:4501`, `ssdp:1901`).
+pub fn parse_udp_ports(spec: &str) -> Result<Vec<(u16, ServiceKind)>, String> {
+    match spec.trim() {
+        "default" => {
+            return Ok(DEFAULT_UDP_PORTS
+                .iter()
+                .filter_map(|p| UDP_PROBES.iter().find(|(q, _)| q == p).copied())
+                .collect())
+        }
+        "none" | "" => return Ok(Vec::new()),
+        _ => {}
+    }
+    let known: Vec<String> = UDP_PROBES.iter().map(|(p, _)| p.to_string()).collect();
+    let mut ports: Vec<(u16, ServiceKind)> = Vec::new();
+    for item in spec.split(',').map(str::trim) {
+        let (service, port_text) = match item.split_once(':') {
+            Some((service, port)) => (Some(service.trim()), port.trim()),
+            None => (None, item),
+        };
+        let port: u16 = port_text
+            .parse()
+            .ok()
+            .filter(|p| *p > 0)
+            .ok_or_else(|| format!("{item:?} is not a port number"))?;
+        let kind = match service {
+            Some(name) => match ServiceKind::from_name(name) {
+                Some(kind @ (ServiceKind::Snmp | ServiceKind::Ike | ServiceKind::Ssdp)) => kind,
+                _ => {
+                    return Err(format!(
+                        "no UDP probe for service {name:?} (UDP probes: snmp, ike, ssdp)"
+                    ))
+                }
+            },
+            None => match UDP_PROBES.iter().find(|(p, _)| *p == port) {
+                Some((_, kind)) => *kind,
+                None => {
+                    return Err(format!(
+                        "no UDP probe for port {port} (ports with a probe: {}; or SERVICE:PORT)",
+                        known.join(", ")
+                    ))
+                }
+            },
+        };
+        if !ports.iter().any(|(p, _)| *p == port) {
+            ports.push((port, kind));
+        }
+    }
+    Ok(ports)
+}
+
+#[cfg(test)]
+mod udp_port_tests {
+    use super::*;
+
+    #[test]
+    fn udp_port_specs() {
+        assert_eq!(
+            parse_udp_ports("default").unwrap(),
+            [
+                (161, ServiceKind::Snmp),
+                (500, ServiceKind::Ike),
+                (1900, ServiceKind::Ssdp)
+            ]
+        );
+        assert!(parse_udp_ports("none").unwrap().is_empty());
+        assert_eq!(
+            parse_udp_ports("4500, snmp:10161").unwrap(),
+            [(4500, ServiceKind::Ike), (10161, ServiceKind::Snmp)]
+        );
+        for bad in ["53", "ssh:22", "snmp:0", "x"] {
+            assert!(parse_udp_ports(bad).is_err(), "{bad}");
+        }
+    }
+}
+
+/// UDP ports probed unless `--udp-ports` says otherwise (4500 repeats 500's IKE audit behind
+/// NAT-T and is left to an explicit `--udp-ports`).
+pub const DEFAULT_UDP_PORTS: &[u16] = &[161, 500, 1900];
 
 /// Counters the engine advances and a progress display may read. Nothing else.
 #[derive(Debug, Default)]
@@ -65,6 +158,7 @@ struct Shared {
     host_timeout: Duration,
     resolver: Resolver,
     tls_audit: bool,
+    udp_ports: Vec<(u16, ServiceKind)>,
     connection_slots: Arc<Semaphore>,
     /// Hosts scanned at once: enough to keep the connection slots busy, few enough that a host's
     /// deadline does not run out while it waits for slots taken by others.
@@ -94,6 +188,7 @@ pub async fn run(plan: ScanPlan, progress: Arc<Progress>) -> Scan {
         host_timeout: plan.host_timeout,
         resolver: plan.resolver,
         tls_audit: plan.tls_audit,
+        udp_ports: plan.udp_ports,
         connection_slots: Arc::new(Semaphore::new(concurrency)),
         host_slots: Arc::new(Semaphore::new(parallel_hosts)),
         progress: progress.clone(),
@@ -234,14 +329,25 @@ async fn scan_target(shared: Arc<Shared>, target: Target) -> TargetObservation {
             (resolution, addresses, ports_for(&shared, *port))
         }
     };
-    shared
-        .progress
-        .ports_planned
-        .fetch_add(addresses.len() * ports.len(), Ordering::Relaxed);
+
     let hostname = match &target.spec {
         TargetSpec::Name { name, .. } => Some(name.trim_end_matches('.').to_string()),
         _ => None,
     };
+    // A target that names its port asks for that port only.
+    let named_port = match &target.spec {
+        TargetSpec::Address { port, .. } | TargetSpec::Name { port, .. } => port.is_some(),
+        TargetSpec::Network { .. } => false,
+    };
+    let udp_ports = Arc::new(if named_port {
+        Vec::new()
+    } else {
+        shared.udp_ports.clone()
+    });
+    shared.progress.ports_planned.fetch_add(
+        addresses.len() * (ports.len() + udp_ports.len()),
+        Ordering::Relaxed,
+    );
     let ports = Arc::new(ports);
     let tasks: Vec<_> = addresses
         .into_iter()
@@ -251,6 +357,7 @@ async fn scan_target(shared: Arc<Shared>, target: Target) -> TargetObservation {
                 address,
                 hostname.clone(),
                 ports.clone(),
+                udp_ports.clone(),
             ));
             (address, task)
         })
@@ -283,6 +390,7 @@ async fn scan_address(
     address: IpAddr,
     hostname: Option<String>,
     ports: Arc<Vec<u16>>,
+    udp_ports: Arc<Vec<(u16, ServiceKind)>>,
 ) -> HostObservation {
     // The semaphore is never closed, so acquiring cannot fail; hold the permit for the whole host.
     let _host_permit = shared.host_slots.clone().acquire_owned().await.ok();
@@ -304,6 +412,9 @@ async fn scan_address(
     let mut scanned = probe::scan_host(ctx.clone(), &ports).await;
     audit_rdp_ports(&ctx, &mut scanned.ports, shared.tls_audit).await;
     audit_ssh_ports(&ctx, &mut scanned.ports).await;
+    audit_vnc_smb_ports(&ctx, &mut scanned.ports).await;
+    let udp = probe_udp_ports(&ctx, &udp_ports).await;
+    scanned.ports.extend(udp);
     if shared.tls_audit {
         audit_tls_ports(&ctx, &mut scanned.ports).await;
     }
@@ -349,6 +460,113 @@ async fn audit_ssh_ports(ctx: &HostContext, ports: &mut [PortObservation]) {
         if let Some(service) = port.service.as_mut().filter(|s| s.kind == ServiceKind::Ssh) {
             service.ssh_audit = Some(probe::ssh::audit::audit_ssh_in(ctx, port.port).await);
         }
+    }
+}
+
+/// Reads the VNC security types and the SMB negotiation on ports identified as VNC or SMB.
+async fn audit_vnc_smb_ports(ctx: &HostContext, ports: &mut [PortObservation]) {
+    for port in ports.iter_mut() {
+        let Some(service) = port.service.as_mut() else {
+            continue;
+        };
+        match service.kind {
+            ServiceKind::Vnc => {
+                service.vnc_audit = Some(probe::vnc::audit_vnc_in(ctx, port.port).await)
+            }
+            ServiceKind::Smb => {
+                service.smb_audit = Some(probe::smb::audit_smb_in(ctx, port.port).await)
+            }
+            _ => {}
+        }
+    }
+}
+
+/// How long the IKE audit of one port may take, and its wait for each datagram's answer.
+const IKE_AUDIT_TIME: Duration = Duration::from_secs(30);
+const IKE_PACKET_WAIT: Duration = Duration::from_secs(1);
+
+/// Probes the UDP services in `ports` at once (each its own protocol), one observation each.
+async fn probe_udp_ports(ctx: &HostContext, ports: &[(u16, ServiceKind)]) -> Vec<PortObservation> {
+    let mut tasks = tokio::task::JoinSet::new();
+    for (index, &(port, kind)) in ports.iter().enumerate() {
+        let ctx = ctx.clone();
+        tasks.spawn(async move { (index, probe_udp_port(&ctx, port, kind).await) });
+    }
+    let mut done: Vec<(usize, PortObservation)> = Vec::new();
+    while let Some(result) = tasks.join_next().await {
+        if let Ok(observation) = result {
+            done.push(observation);
+        }
+    }
+    done.sort_by_key(|(index, _)| *index);
+    done.into_iter()
+        .map(|(_, observation)| observation)
+        .collect()
+}
+
+async fn probe_udp_port(ctx: &HostContext, port: u16, kind: ServiceKind) -> PortObservation {
+    let started = Instant::now();
+    let mut service = ServiceObservation {
+        kind,
+        method: IdentificationMethod::Protocol,
+        ..ServiceObservation::unknown(ProbeStatus::Success)
+    };
+    let addr = std::net::SocketAddr::new(ctx.address, port);
+    let (answered, notes): (bool, Vec<String>) = match kind {
+        ServiceKind::Snmp => {
+            let audit = probe::snmp::audit_snmp_in(ctx, port).await;
+            let answered = audit.v1_public == Some(true) || audit.v2c_public == Some(true);
+            let notes = audit.notes.clone();
+            service.snmp_audit = Some(audit);
+            (answered, notes)
+        }
+        ServiceKind::Ssdp => {
+            let audit = probe::ssdp::ssdp_search(addr, ctx.deadline).await;
+            let notes = audit.notes.clone();
+            let answered = audit.answered;
+            service.ssdp_audit = Some(audit);
+            (answered, notes)
+        }
+        _ => {
+            let deadline = ctx.deadline.min(Instant::now() + IKE_AUDIT_TIME);
+            let audit = probe::ike::audit_ike(addr, deadline, IKE_PACKET_WAIT).await;
+            let mut notes = audit.notes.clone();
+            for version in [
+                audit.v2.as_ref().map(|v| &v.notes),
+                audit.v1.as_ref().map(|v| &v.notes),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                notes.extend(version.iter().cloned());
+            }
+            let answered = audit.answered;
+            service.ike_audit = Some(audit);
+            (answered, notes)
+        }
+    };
+    let unreachable = notes.iter().any(|n| n.contains("unreachable"));
+    let state = if answered {
+        PortState::Open
+    } else if unreachable {
+        PortState::Closed
+    } else {
+        PortState::Filtered {
+            reason: "no answer to the service's own probe (UDP: open and silent, or filtered)"
+                .into(),
+        }
+    };
+    if !answered {
+        service.method = IdentificationMethod::PortNumber;
+        service.status = ProbeStatus::Timeout;
+    }
+    (ctx.on_port_done)();
+    PortObservation {
+        port,
+        transport: Transport::Udp,
+        connect_ms: answered.then(|| millis(started.elapsed())),
+        service: (!unreachable).then_some(service),
+        state,
     }
 }
 

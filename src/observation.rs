@@ -297,6 +297,12 @@ pub enum ServiceKind {
     Pptp,
     #[serde(rename = "openvpn")]
     OpenVpn,
+    /// SNMP (UDP 161).
+    Snmp,
+    /// UPnP's SSDP (UDP 1900).
+    Ssdp,
+    /// IKE / IPsec VPN (UDP 500, 4500).
+    Ike,
     Unknown,
 }
 
@@ -317,6 +323,9 @@ impl ServiceKind {
         ServiceKind::WinRm,
         ServiceKind::Pptp,
         ServiceKind::OpenVpn,
+        ServiceKind::Snmp,
+        ServiceKind::Ssdp,
+        ServiceKind::Ike,
         ServiceKind::Unknown,
     ];
 
@@ -338,6 +347,9 @@ impl ServiceKind {
             ServiceKind::WinRm => "winrm",
             ServiceKind::Pptp => "pptp",
             ServiceKind::OpenVpn => "openvpn",
+            ServiceKind::Snmp => "snmp",
+            ServiceKind::Ssdp => "ssdp",
+            ServiceKind::Ike => "ike",
             ServiceKind::Unknown => "unknown",
         }
     }
@@ -395,6 +407,21 @@ pub struct ServiceObservation {
     /// identified as SSH.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ssh_audit: Option<SshAudit>,
+    /// The VNC security handshake (offered security types), on ports identified as VNC.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vnc_audit: Option<VncAudit>,
+    /// The SMB negotiation (SMBv1, dialects, signing), on ports identified as SMB.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub smb_audit: Option<SmbAudit>,
+    /// SNMP with community `public` (UDP 161).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snmp_audit: Option<SnmpAudit>,
+    /// A unicast SSDP M-SEARCH (UDP 1900).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ssdp_audit: Option<SsdpAudit>,
+    /// IKEv1/IKEv2 (UDP 500, 4500).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ike_audit: Option<IkeAudit>,
     /// Free-text notes from the probe about what it could not do (e.g. a handshake deadline).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
@@ -416,6 +443,11 @@ impl ServiceObservation {
             tls_audit: None,
             rdp_audit: None,
             ssh_audit: None,
+            vnc_audit: None,
+            smb_audit: None,
+            snmp_audit: None,
+            ssdp_audit: None,
+            ike_audit: None,
             notes: Vec::new(),
         }
     }

@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 use super::{
     CertificateValidity, Check, CheckKind, HttpsHsts, ManagementInterfaceRule, Policy, Profile,
     RdpSecurityRule, ServiceExposed, SshSecurityRule, TlsCertificate, TlsCipherSuites,
-    TlsOptionRule, TlsVersions, WifiSecurityRule,
+    TlsOptionRule, TlsVersions, Weakness, WifiSecurityRule,
 };
 use crate::finding::{
     sort_findings, Confidence, Finding, FindingStatus, Location, Requirement, Severity,
@@ -64,6 +64,9 @@ pub fn evaluate(scan: &Scan, profiles: &[Profile]) -> Vec<Finding> {
                             management_interface(&ctx, rule, &mut findings)
                         }
                         CheckKind::SshSecurity(rule) => ssh_security(&ctx, rule, &mut findings),
+                        CheckKind::ProtocolWeakness(rule) => {
+                            protocol_weakness(&ctx, rule.weakness, &mut findings)
+                        }
                         CheckKind::TlsCipherSuites(rule) => {
                             tls_cipher_suites(&ctx, rule, &mut findings)
                         }
@@ -979,6 +982,191 @@ fn ssh_security(ctx: &Context, rule: &SshSecurityRule, findings: &mut Vec<Findin
             }
         }
         report_problems(ctx, port, expected, problems, untested, findings);
+    }
+}
+
+/// The service a weakness is about.
+fn weakness_service(weakness: Weakness) -> ServiceKind {
+    match weakness {
+        Weakness::VncNoAuthentication => ServiceKind::Vnc,
+        Weakness::Smb1Accepted | Weakness::SmbSigningNotRequired => ServiceKind::Smb,
+        Weakness::SnmpPublicCommunity => ServiceKind::Snmp,
+        Weakness::SsdpAnswers => ServiceKind::Ssdp,
+        Weakness::IkeAggressiveMode | Weakness::IkeWeakDhGroups | Weakness::IkeWeakAlgorithms => {
+            ServiceKind::Ike
+        }
+    }
+}
+
+/// What one service's audit says about `weakness`: `Some(Some(evidence))` present,
+/// `Some(None)` absent, `None` not observed.
+fn weakness_evidence(
+    service: &crate::observation::ServiceObservation,
+    weakness: Weakness,
+) -> Option<Option<String>> {
+    let yes = |e: String| Some(Some(e));
+    match weakness {
+        Weakness::VncNoAuthentication => {
+            let audit = service.vnc_audit.as_ref()?;
+            match audit.no_auth? {
+                true => yes("security type None (no authentication) offered".into()),
+                false => Some(None),
+            }
+        }
+        Weakness::Smb1Accepted => match service.smb_audit.as_ref()?.smb1_accepted? {
+            true => yes("SMBv1 (NT LM 0.12) accepted".into()),
+            false => Some(None),
+        },
+        Weakness::SmbSigningNotRequired => match service.smb_audit.as_ref()?.signing_required? {
+            false => yes("SMB signing not required".into()),
+            true => Some(None),
+        },
+        Weakness::SnmpPublicCommunity => {
+            let audit = service.snmp_audit.as_ref()?;
+            let versions: Vec<&str> = [("v1", audit.v1_public), ("v2c", audit.v2c_public)]
+                .into_iter()
+                .filter(|(_, answered)| *answered == Some(true))
+                .map(|(v, _)| v)
+                .collect();
+            if versions.is_empty() {
+                return (audit.v1_public.is_some() || audit.v2c_public.is_some()).then_some(None);
+            }
+            yes(format!(
+                "answers community \"public\" ({}){}",
+                versions.join(", "),
+                audit
+                    .sys_descr
+                    .as_deref()
+                    .map(|d| format!("; sysDescr: {d}"))
+                    .unwrap_or_default()
+            ))
+        }
+        Weakness::SsdpAnswers => {
+            let audit = service.ssdp_audit.as_ref()?;
+            if !audit.answered {
+                return Some(None);
+            }
+            let servers: Vec<&str> = audit
+                .responses
+                .iter()
+                .filter_map(|r| r.server.as_deref())
+                .collect();
+            yes(format!(
+                "answers SSDP M-SEARCH ({} responses{})",
+                audit.responses.len(),
+                servers
+                    .first()
+                    .map(|s| format!("; SERVER: {s}"))
+                    .unwrap_or_default()
+            ))
+        }
+        Weakness::IkeAggressiveMode => {
+            let v1 = service.ike_audit.as_ref()?.v1.as_ref()?;
+            match v1.aggressive_mode? {
+                true => yes("IKEv1 Aggressive Mode with a pre-shared key accepted".into()),
+                false => Some(None),
+            }
+        }
+        Weakness::IkeWeakDhGroups => {
+            let audit = service.ike_audit.as_ref()?;
+            const WEAK: &[&str] = &["modp768", "modp1024", "modp1536", "modp1024s160"];
+            let mut weak: Vec<String> = Vec::new();
+            if let Some(v2) = &audit.v2 {
+                for g in &v2.accepted_groups {
+                    if WEAK.contains(&g.name.as_str()) {
+                        weak.push(format!("IKEv2 {}", g.name));
+                    }
+                }
+            }
+            if let Some(v1) = &audit.v1 {
+                for t in &v1.main_mode_transforms {
+                    let name = format!("IKEv1 {}", t.group.name);
+                    if WEAK.contains(&t.group.name.as_str()) && !weak.contains(&name) {
+                        weak.push(name);
+                    }
+                }
+            }
+            if audit.v2.is_none() && audit.v1.is_none() {
+                return None;
+            }
+            if weak.is_empty() {
+                Some(None)
+            } else {
+                yes(format!("weak DH groups accepted: {}", weak.join(", ")))
+            }
+        }
+        Weakness::IkeWeakAlgorithms => {
+            let audit = service.ike_audit.as_ref()?;
+            let is_weak = |name: &str| {
+                let n = name.to_ascii_uppercase();
+                n.contains("DES")
+                    || n.contains("MD5")
+                    || n.contains("SHA1")
+                    || n == "SHA"
+                    || n.contains("NULL")
+            };
+            let mut weak: Vec<String> = Vec::new();
+            if let Some(v2) = &audit.v2 {
+                for a in v2
+                    .accepted_encryption
+                    .iter()
+                    .chain(&v2.accepted_prf)
+                    .chain(&v2.accepted_integrity)
+                {
+                    if is_weak(&a.name) {
+                        weak.push(format!("IKEv2 {}", a.name));
+                    }
+                }
+            }
+            if let Some(v1) = &audit.v1 {
+                for t in &v1.main_mode_transforms {
+                    for a in [&t.encryption, &t.hash] {
+                        let name = format!("IKEv1 {}", a.name);
+                        if is_weak(&a.name) && !weak.contains(&name) {
+                            weak.push(name);
+                        }
+                    }
+                }
+            }
+            if audit.v2.is_none() && audit.v1.is_none() {
+                return None;
+            }
+            if weak.is_empty() {
+                Some(None)
+            } else {
+                yes(format!("weak algorithms accepted: {}", weak.join(", ")))
+            }
+        }
+    }
+}
+
+/// One weakness over the ports carrying its service: a violation with the evidence, "not
+/// tested" when the port's audit did not observe it, nothing otherwise. UDP ports count only
+/// when the service answered (an open UDP port).
+fn protocol_weakness(ctx: &Context, weakness: Weakness, findings: &mut Vec<Finding>) {
+    let kind = weakness_service(weakness);
+    for port in &ctx.host.ports {
+        if !matches!(port.state, PortState::Open) {
+            continue;
+        }
+        let Some(service) = port.service.as_ref().filter(|s| s.kind == kind) else {
+            continue;
+        };
+        let expected = Localized::new(
+            format!("{kind} に既知の弱点がないこと"),
+            format!("no known {kind} weakness"),
+        );
+        match weakness_evidence(service, weakness) {
+            Some(Some(evidence)) => findings.push(ctx.finding(
+                FindingStatus::Violation,
+                Confidence::Certain,
+                Some(port),
+                expected,
+                Localized::new(evidence.clone(), evidence),
+            )),
+            Some(None) => {}
+            None => report_problems(ctx, port, expected, vec![], vec![kind.name()], findings),
+        }
     }
 }
 

@@ -189,6 +189,36 @@ pub enum CheckKind {
     ManagementInterface(ManagementInterfaceRule),
     /// The algorithms and authentication methods an SSH server offers, from the SSH audit.
     SshSecurity(SshSecurityRule),
+    /// A known weakness of a remote-access or VPN protocol, read from that protocol's audit.
+    ProtocolWeakness(ProtocolWeaknessRule),
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ProtocolWeaknessRule {
+    pub weakness: Weakness,
+}
+
+/// The weaknesses `protocol_weakness` can report; each is one fact of one audit.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Weakness {
+    /// VNC offers security type None (no password at all).
+    VncNoAuthentication,
+    /// SMB accepts the SMBv1 dialect (NT LM 0.12).
+    Smb1Accepted,
+    /// SMB does not require signing.
+    SmbSigningNotRequired,
+    /// SNMP answers the community `public` (v1 or v2c).
+    SnmpPublicCommunity,
+    /// UPnP's SSDP answers an M-SEARCH.
+    SsdpAnswers,
+    /// IKEv1 Aggressive Mode is accepted (the answer carries an offline-crackable PSK hash).
+    IkeAggressiveMode,
+    /// IKE accepts DH groups of 1536 bits or less (modp768, modp1024, modp1536, modp1024s160).
+    IkeWeakDhGroups,
+    /// IKE accepts DES, 3DES, NULL encryption or MD5/SHA-1 integrity and PRF.
+    IkeWeakAlgorithms,
 }
 
 /// Algorithm names may end or start with `*` (`hmac-sha1*`, `*-cbc`) to match a family. Each
@@ -634,7 +664,7 @@ impl Profile {
                         return Err(at("empty algorithm pattern".into()));
                     }
                 }
-                CheckKind::CertificateValidity(_) => {}
+                CheckKind::CertificateValidity(_) | CheckKind::ProtocolWeakness(_) => {}
             }
         }
         Ok(())
