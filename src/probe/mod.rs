@@ -15,6 +15,7 @@ use tokio::time::Instant;
 
 pub mod identify;
 pub mod rdp;
+pub mod sslvpn;
 pub mod tcp;
 pub mod tls;
 
