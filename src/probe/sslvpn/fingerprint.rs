@@ -712,7 +712,7 @@ pub fn vulns_with(
                         (Some(r), _) => (
                             VulnStatus::Affected,
                             format!(
-                                "version {v} is within {} : affected by {}{}",
+                                "version {v} is within {}: affected by {}{}",
                                 describe_range(r),
                                 c.id,
                                 if c.kev { " (known exploited)" } else { "" }
