@@ -558,9 +558,8 @@ fn extract_version(x: &VersionExtractor, p: &Parsed<'_>) -> Option<String> {
     run.starts_with(|c: char| c.is_ascii_digit()).then_some(run)
 }
 
-/// Scores of every product against `responses`, whatever the threshold: (product, score,
-/// evidence, version, version source, version confidence). Deterministic: products in data-file
-/// order, markers in data-file order, each marker counted once.
+/// Scores of every product against `responses`, whatever the threshold. Deterministic: products
+/// in data-file order, markers in data-file order, each marker counted once.
 pub(crate) struct Scored<'d> {
     pub product: &'d Product,
     pub score: u32,
@@ -650,8 +649,8 @@ fn describe_range(r: &Range) -> String {
     }
 }
 
-/// Known-exploited vulnerabilities of `product`, judged against `version`. `version_firm` says
-/// whether the version came from a version field (see [`PortalMatch::version_source`]).
+/// Known-exploited vulnerabilities of `product`, judged against `version` (taken as read from a
+/// version field; see [`vulns_with`] for a version read from free text).
 pub fn vulns(product: &str, version: Option<&str>) -> Vec<VulnMatch> {
     match Data::embedded() {
         Ok(data) => vulns_with(data, product, version, true),
@@ -659,6 +658,8 @@ pub fn vulns(product: &str, version: Option<&str>) -> Vec<VulnMatch> {
     }
 }
 
+/// [`vulns`], with `version_firm` saying whether the version came from a version field (a
+/// version from free text makes every verdict tentative).
 pub fn vulns_with(
     data: &Data,
     product: &str,
