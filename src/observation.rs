@@ -1280,6 +1280,108 @@ pub struct SsdpResponse {
     pub location: Option<String>,
 }
 
+/// The SSL-VPN portal probe of one port (`probe::sslvpn`): the fixed, harmless GET requests it
+/// sent, the products their answers point to, and the known-exploited vulnerabilities recorded for
+/// those products. Facts and data-file lookups only; profiles decide what is a finding.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SslVpnObservation {
+    /// Every request sent, in order (at most 8).
+    pub requests: Vec<SslVpnRequest>,
+    /// Products that reached the fingerprint file's minimum score, best first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub products: Vec<PortalMatch>,
+    /// Known-exploited vulnerabilities of the best product, one per CVE of the KEV data file.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub vulnerabilities: Vec<VulnMatch>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+/// One GET request of the SSL-VPN probe and what came back.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct SslVpnRequest {
+    pub path: String,
+    /// The HTTP status code; `None` when no HTTP answer was read (see `error`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// Bytes of the answer read (bounded).
+    pub bytes: usize,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// Why no whole answer was read (deadline, connection closed, size limit, TLS error…).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// A product the answers point to.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct PortalMatch {
+    /// The product id of `data/sslvpn-fingerprints.toml` (`fortinet_fortigate`, …).
+    pub product: String,
+    /// Its display name.
+    pub name: String,
+    /// Sum of the weights of the markers that matched.
+    pub score: u32,
+    /// One line per marker that matched: `GET /remote/login: body contains "fgt_lang" (+9)`.
+    pub evidence: Vec<String>,
+    /// The version the product states about itself, as written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// Where `version` was read: `GET /dana-na/nc/nc_gina_ver.txt body (firm)`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version_source: Option<String>,
+}
+
+/// Whether a known-exploited vulnerability applies to the version seen.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum VulnStatus {
+    /// The version is inside an affected range of the cited source.
+    Affected,
+    /// The version is outside every affected range of the cited source.
+    NotAffected,
+    /// No version was read, or the source's ranges cannot decide it: verify the patch level.
+    VersionUnknown,
+}
+
+/// How much a [`VulnMatch`] rests on.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum VulnConfidence {
+    /// A version the product states in a version field, compared with a range the source words
+    /// exactly.
+    Firm,
+    /// Anything weaker: no version, a version read from free text, or a range marked uncertain.
+    Tentative,
+}
+
+/// One known-exploited vulnerability of a product, judged against the version seen.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct VulnMatch {
+    pub cve: String,
+    pub product: String,
+    pub status: VulnStatus,
+    pub confidence: VulnConfidence,
+    /// Listed in CISA's Known Exploited Vulnerabilities catalog (per the cited source).
+    pub kev: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kev_date_added: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub advisory_id: Option<String>,
+    pub advisory_url: String,
+    pub description: String,
+    /// Why this status: `version 7.2.4 is within 7.2.0 to 7.2.4 (last affected)`.
+    pub reason: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1640,4 +1742,59 @@ mod tests {
             SsdpAudit::default()
         );
     }
+}
+
+#[test]
+fn sslvpn_observation_round_trips_through_json() {
+    let obs = SslVpnObservation {
+        requests: vec![
+            SslVpnRequest {
+                path: "/".into(),
+                status: Some(200),
+                bytes: 120,
+                server: Some("xxxxxxxx-xxxxx".into()),
+                location: None,
+                title: Some("t".into()),
+                error: None,
+            },
+            SslVpnRequest {
+                path: "/remote/login".into(),
+                error: Some("no answer before the deadline".into()),
+                ..SslVpnRequest::default()
+            },
+        ],
+        products: vec![PortalMatch {
+            product: "fortinet_fortigate".into(),
+            name: "Fortinet FortiGate".into(),
+            score: 20,
+            evidence: vec!["GET /: header Server contains \"xxxxxxxx-xxxxx\" (+10)".into()],
+            version: Some("7.2.4".into()),
+            version_source: Some("GET / body (firm)".into()),
+        }],
+        vulnerabilities: vec![VulnMatch {
+            cve: "CVE-2023-27997".into(),
+            product: "fortinet_fortigate".into(),
+            status: VulnStatus::VersionUnknown,
+            confidence: VulnConfidence::Tentative,
+            kev: true,
+            kev_date_added: None,
+            advisory_id: Some("FG-IR-23-097".into()),
+            advisory_url: "https://example.invalid/".into(),
+            description: "d".into(),
+            reason: "r".into(),
+        }],
+        notes: vec!["n".into()],
+    };
+    let json = serde_json::to_value(&obs).unwrap();
+    assert_eq!(json["vulnerabilities"][0]["status"], "version_unknown");
+    assert_eq!(json["vulnerabilities"][0]["confidence"], "tentative");
+    let back: SslVpnObservation = serde_json::from_value(json.clone()).unwrap();
+    assert_eq!(back, obs);
+    let mut bad = json;
+    bad["products"][0]["extra"] = serde_json::json!(1);
+    assert!(serde_json::from_value::<SslVpnObservation>(bad).is_err());
+    assert_eq!(
+        serde_json::from_str::<SslVpnObservation>(r#"{"requests":[]}"#).unwrap(),
+        SslVpnObservation::default()
+    );
 }

@@ -20,6 +20,7 @@ pub mod smb;
 pub mod snmp;
 pub mod ssdp;
 pub mod ssh;
+pub mod sslvpn;
 pub mod tcp;
 pub mod tls;
 pub mod udp;
