@@ -413,6 +413,7 @@ async fn scan_address(
     audit_rdp_ports(&ctx, &mut scanned.ports, shared.tls_audit).await;
     audit_ssh_ports(&ctx, &mut scanned.ports).await;
     audit_vnc_smb_ports(&ctx, &mut scanned.ports).await;
+    probe_vpn_portals(&ctx, &mut scanned.ports).await;
     let udp = probe_udp_ports(&ctx, &udp_ports).await;
     scanned.ports.extend(udp);
     if shared.tls_audit {
@@ -477,6 +478,27 @@ async fn audit_vnc_smb_ports(ctx: &HostContext, ports: &mut [PortObservation]) {
                 service.smb_audit = Some(probe::smb::audit_smb_in(ctx, port.port).await)
             }
             _ => {}
+        }
+    }
+}
+
+/// Looks for SSL-VPN portals on HTTPS ports: a few fixed, harmless GET requests (the probe's
+/// data file lists them), then the product's known-exploited vulnerabilities by version.
+async fn probe_vpn_portals(ctx: &HostContext, ports: &mut [PortObservation]) {
+    let host_header = ctx
+        .hostname
+        .clone()
+        .filter(|name| name.parse::<IpAddr>().is_err());
+    for port in ports.iter_mut() {
+        if let Some(service) = port
+            .service
+            .as_mut()
+            .filter(|s| s.kind == ServiceKind::Https)
+        {
+            service.sslvpn = Some(
+                probe::sslvpn::probe_portal_in(ctx, port.port, true, host_header.as_deref())
+                    .await,
+            );
         }
     }
 }

@@ -422,6 +422,10 @@ pub struct ServiceObservation {
     /// IKEv1/IKEv2 (UDP 500, 4500).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ike_audit: Option<IkeAudit>,
+    /// The SSL-VPN portal probe (product fingerprints, version, known-exploited
+    /// vulnerabilities), on HTTPS ports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sslvpn: Option<SslVpnObservation>,
     /// Free-text notes from the probe about what it could not do (e.g. a handshake deadline).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
@@ -448,6 +452,7 @@ impl ServiceObservation {
             snmp_audit: None,
             ssdp_audit: None,
             ike_audit: None,
+            sslvpn: None,
             notes: Vec::new(),
         }
     }

@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 use super::{
     CertificateValidity, Check, CheckKind, HttpsHsts, ManagementInterfaceRule, Policy, Profile,
     RdpSecurityRule, ServiceExposed, SshSecurityRule, TlsCertificate, TlsCipherSuites,
-    TlsOptionRule, TlsVersions, Weakness, WifiSecurityRule,
+    TlsOptionRule, TlsVersions, VpnPortalRule, Weakness, WifiSecurityRule,
 };
 use crate::finding::{
     sort_findings, Confidence, Finding, FindingStatus, Location, Requirement, Severity,
@@ -66,6 +66,9 @@ pub fn evaluate(scan: &Scan, profiles: &[Profile]) -> Vec<Finding> {
                         CheckKind::SshSecurity(rule) => ssh_security(&ctx, rule, &mut findings),
                         CheckKind::ProtocolWeakness(rule) => {
                             protocol_weakness(&ctx, rule.weakness, &mut findings)
+                        }
+                        CheckKind::VpnPortalVulnerability(rule) => {
+                            vpn_portal_vulnerability(&ctx, rule, &mut findings)
                         }
                         CheckKind::TlsCipherSuites(rule) => {
                             tls_cipher_suites(&ctx, rule, &mut findings)
@@ -1166,6 +1169,80 @@ fn protocol_weakness(ctx: &Context, weakness: Weakness, findings: &mut Vec<Findi
             )),
             Some(None) => {}
             None => report_problems(ctx, port, expected, vec![], vec![kind.name()], findings),
+        }
+    }
+}
+
+/// Each known vulnerability of an identified portal: affected → a violation (the data's
+/// confidence); version unknown → "not tested" with what to verify; not affected → nothing.
+fn vpn_portal_vulnerability(ctx: &Context, rule: &VpnPortalRule, findings: &mut Vec<Finding>) {
+    use crate::observation::{VulnConfidence, VulnStatus};
+    for port in &ctx.host.ports {
+        let Some(portal) = port.service.as_ref().and_then(|s| s.sslvpn.as_ref()) else {
+            continue;
+        };
+        let Some(product) = portal.products.first() else {
+            continue;
+        };
+        for vuln in &portal.vulnerabilities {
+            if rule.known_exploited_only && !vuln.kev {
+                continue;
+            }
+            let kev = if vuln.kev { " (known exploited)" } else { "" };
+            let kev_ja = if vuln.kev { "(悪用が確認済み)" } else { "" };
+            let expected = Localized::new(
+                format!("{} に {} の修正が適用されていること", product.name, vuln.cve),
+                format!("{} is patched against {}", product.name, vuln.cve),
+            );
+            match vuln.status {
+                VulnStatus::Affected => findings.push(ctx.finding(
+                    FindingStatus::Violation,
+                    match vuln.confidence {
+                        VulnConfidence::Firm => Confidence::Firm,
+                        VulnConfidence::Tentative => Confidence::Tentative,
+                    },
+                    Some(port),
+                    expected,
+                    Localized::new(
+                        format!(
+                            "{} {} は {}{kev_ja} の影響を受けるバージョンです: {}",
+                            product.name,
+                            product.version.as_deref().unwrap_or("?"),
+                            vuln.cve,
+                            vuln.reason
+                        ),
+                        format!(
+                            "{} version {} is affected by {}{kev}: {}",
+                            product.name,
+                            product.version.as_deref().unwrap_or("?"),
+                            vuln.cve,
+                            vuln.reason
+                        ),
+                    ),
+                )),
+                VulnStatus::VersionUnknown => {
+                    let reason = format!(
+                        "{} found, version unknown: verify the patch level against {}{kev}",
+                        product.name, vuln.cve
+                    );
+                    findings.push(ctx.finding(
+                        FindingStatus::NotTested {
+                            reason: reason.clone(),
+                        },
+                        Confidence::Tentative,
+                        Some(port),
+                        expected,
+                        Localized::new(
+                            format!(
+                                "{} を検出、バージョン不明: {}{kev_ja} の修正適用を確認してください",
+                                product.name, vuln.cve
+                            ),
+                            reason,
+                        ),
+                    ));
+                }
+                VulnStatus::NotAffected => {}
+            }
         }
     }
 }

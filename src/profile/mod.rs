@@ -191,6 +191,16 @@ pub enum CheckKind {
     SshSecurity(SshSecurityRule),
     /// A known weakness of a remote-access or VPN protocol, read from that protocol's audit.
     ProtocolWeakness(ProtocolWeaknessRule),
+    /// Known-exploited vulnerabilities of an identified SSL-VPN portal, by its version.
+    VpnPortalVulnerability(VpnPortalRule),
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct VpnPortalRule {
+    /// Only vulnerabilities in CISA's Known Exploited Vulnerabilities catalogue.
+    #[serde(default)]
+    pub known_exploited_only: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -664,7 +674,9 @@ impl Profile {
                         return Err(at("empty algorithm pattern".into()));
                     }
                 }
-                CheckKind::CertificateValidity(_) | CheckKind::ProtocolWeakness(_) => {}
+                CheckKind::CertificateValidity(_)
+                | CheckKind::ProtocolWeakness(_)
+                | CheckKind::VpnPortalVulnerability(_) => {}
             }
         }
         Ok(())
