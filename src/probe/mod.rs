@@ -17,6 +17,7 @@ pub mod identify;
 pub mod rdp;
 pub mod tcp;
 pub mod tls;
+pub mod vpn;
 
 pub use tcp::scan_host;
 

@@ -25,6 +25,7 @@ pub mod netns;
 pub mod report;
 pub mod rules;
 pub mod run;
+pub mod vpn;
 pub mod xrdp;
 
 use std::collections::{BTreeSet, VecDeque};
