@@ -10,11 +10,14 @@ use std::time::Duration;
 
 use edgeaudit::observation::{Transport, VpnProbeResult};
 use edgeaudit::probe::vpn::openvpn::{self, SILENCE_NOTE};
-use edgeaudit::probe::vpn::pptp;
 use edgeaudit::probe::vpn::udp::Retries;
+use edgeaudit::probe::vpn::{l2tp, pptp};
 use edgeaudit::probe::{ConnectionBudget, HostContext, ProbeConfig};
 use harness::netns::Namespace;
-use harness::vpn::{in_namespace, openvpn as openvpn_server, pptpd, OpenVpnHmac, OpenVpnProto};
+use harness::vpn::{
+    in_namespace, openvpn as openvpn_server, pptpd, xl2tpd, OpenVpnHmac, OpenVpnProto,
+    XL2TPD_HOST_NAME,
+};
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
@@ -194,4 +197,56 @@ fn pptp_refused_and_not_pptp() {
     ));
     assert_eq!(obs.result, VpnProbeResult::NoAnswer, "{obs:?}");
     assert!(started.elapsed() < Duration::from_secs(2));
+}
+
+#[test]
+fn xl2tpd_answers_sccrq_with_sccrp_and_frees_the_tunnel() {
+    let server = xl2tpd();
+    let obs = rt().block_on(l2tp::audit_l2tp(
+        server.addr(),
+        Instant::now() + Duration::from_secs(10),
+    ));
+    eprintln!("{}", serde_json::to_string_pretty(&obs).unwrap());
+    assert_eq!(obs.result, VpnProbeResult::Answered, "{}", server.log());
+    assert_eq!(obs.attempts, 1);
+    assert_eq!(obs.message_type.as_deref(), Some("SCCRP"));
+    assert_eq!(obs.protocol_version.as_deref(), Some("1.0"));
+    assert_eq!(obs.host_name.as_deref(), Some(XL2TPD_HOST_NAME));
+    assert_eq!(obs.vendor_name.as_deref(), Some("xelerance.com"));
+    assert!(obs.firmware_revision.is_some());
+    assert!(obs.assigned_tunnel_id.is_some_and(|t| t != 0));
+    assert_eq!(obs.challenge_present, Some(false));
+    // Our StopCCN reached xl2tpd: it closes the tunnel at once (control_finish) instead of
+    // retransmitting its SCCRP until it gives up.
+    let end = std::time::Instant::now() + Duration::from_secs(3);
+    while !server.log().contains("Connection closed to 127.0.0.1")
+        && std::time::Instant::now() < end
+    {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(
+        server.log().contains("Connection closed to 127.0.0.1"),
+        "{}",
+        server.log()
+    );
+}
+
+#[test]
+fn l2tp_closed_and_silent_ports() {
+    let retries = quick();
+    let closed = SocketAddr::new(harness::LOOPBACK_V4, harness::closed_port());
+    let obs = rt().block_on(l2tp::audit_l2tp_with(
+        closed,
+        Instant::now() + Duration::from_secs(5),
+        retries,
+    ));
+    assert_eq!(obs.result, VpnProbeResult::Refused, "{obs:?}");
+    let quiet = std::net::UdpSocket::bind((harness::LOOPBACK_V4, 0)).unwrap();
+    let obs = rt().block_on(l2tp::audit_l2tp_with(
+        quiet.local_addr().unwrap(),
+        Instant::now() + Duration::from_secs(5),
+        retries,
+    ));
+    assert_eq!(obs.result, VpnProbeResult::NoAnswer, "{obs:?}");
+    assert_eq!(obs.attempts, 2);
 }

@@ -17,6 +17,7 @@
 //! is a virtue"), so an unauthenticated scanner cannot tell a WireGuard port from a filtered one.
 //! [`WIREGUARD_NOTE`] says so in a report.
 
+pub mod l2tp;
 pub mod openvpn;
 pub mod pptp;
 pub mod udp;
