@@ -13,18 +13,21 @@
 //! * **xl2tpd** takes `listen-addr` and `port`, so it runs on 127.0.0.1 directly.
 
 use std::fs;
+use std::io::{Read, Write};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, UdpSocket};
 use std::os::unix::io::AsRawFd;
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use super::netns::Namespace;
 use super::{
-    find_binary, free_port, lab_dir, run_tool, stop_group, Inner, Server, LOOPBACK_V4,
-    READY_DEADLINE,
+    bind_fresh, find_binary, free_port, lab_dir, localhost_certificate, run_tool, stop_group,
+    Inner, Server, LOOPBACK_V4, READY_DEADLINE,
 };
 
 mod sys {
@@ -290,3 +293,87 @@ pub fn pptpd(ns: &Namespace) -> Server {
 }
 
 pub const PPTP_PORT: u16 = 1723;
+
+/// A minimal SSTP **stand-in** on 127.0.0.1 (Debian has no SSTP server): TLS by rustls with the
+/// lab's self-signed `CN=localhost` certificate, then one HTTP request head per connection. A
+/// request that is exactly the [MS-SSTP] 2.2.2 one (method `SSTP_DUPLEX_POST`, the `sra_` URI,
+/// `Content-Length: 18446744073709551615`, a `SSTPCORRELATIONID`) gets the answer Windows RRAS
+/// gives ([MS-SSTP] 4.1: `HTTP/1.1 200`, the same Content-Length, `Server:
+/// Microsoft-HTTPAPI/2.0`); anything else gets 404. Each request head is kept in `requests`.
+pub fn sstp_stand_in(requests: Arc<Mutex<Vec<String>>>) -> Server {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+
+    let dir = lab_dir("sstp");
+    let (cert, key) = localhost_certificate(dir.path());
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(&cert)
+        .expect("read cert")
+        .collect::<Result<_, _>>()
+        .expect("parse cert");
+    let key = PrivateKeyDer::from_pem_file(&key).expect("read key");
+    let config = Arc::new(
+        rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .expect("versions")
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .expect("server config"),
+    );
+    let listener = bind_fresh(LOOPBACK_V4);
+    let addr = listener.local_addr().expect("local_addr");
+    listener.set_nonblocking(true).expect("nonblocking");
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&stop);
+    let accept_loop = thread::spawn(move || {
+        let _dir = dir;
+        while !flag.load(Ordering::SeqCst) {
+            match listener.accept() {
+                Ok((stream, _)) => {
+                    let _ = stream.set_nonblocking(false);
+                    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+                    let _ = stream.set_write_timeout(Some(Duration::from_secs(5)));
+                    if let Ok(conn) = rustls::ServerConnection::new(Arc::clone(&config)) {
+                        sstp_answer(rustls::StreamOwned::new(conn, stream), &requests);
+                    }
+                }
+                Err(_) => thread::sleep(Duration::from_millis(5)),
+            }
+        }
+    });
+    Server {
+        name: "sstp stand-in".into(),
+        addrs: vec![addr],
+        inner: Inner::Thread {
+            stop,
+            accept_loop: Some(accept_loop),
+        },
+    }
+}
+
+fn sstp_answer<S: Read + Write>(mut tls: S, requests: &Mutex<Vec<String>>) {
+    let mut head = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 8192 {
+        match tls.read(&mut buf) {
+            Ok(0) | Err(_) => return,
+            Ok(n) => head.extend_from_slice(&buf[..n]),
+        }
+    }
+    let text = String::from_utf8_lossy(&head).into_owned();
+    let sstp = text
+        .starts_with("SSTP_DUPLEX_POST /sra_{BA195980-CD49-458b-9E23-C84EE0ADCD75}/ HTTP/1.1\r\n")
+        && text.contains("\r\nContent-Length: 18446744073709551615\r\n")
+        && text.contains("\r\nSSTPCORRELATIONID: {");
+    requests.lock().unwrap().push(text);
+    let answer: &[u8] = if sstp {
+        b"HTTP/1.1 200\r\nContent-Length: 18446744073709551615\r\nServer: Microsoft-HTTPAPI/2.0\r\n\r\n"
+    } else {
+        b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"
+    };
+    let _ = tls.write_all(answer);
+    let _ = tls.flush();
+    // Wait for the client's close so our close does not reset the answer away.
+    let _ = tls.read(&mut buf);
+}

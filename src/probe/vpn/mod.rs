@@ -20,6 +20,7 @@
 pub mod l2tp;
 pub mod openvpn;
 pub mod pptp;
+pub mod sstp;
 pub mod udp;
 
 /// Why edgeaudit reports nothing about WireGuard (UDP 51820 by default), for reports to quote.
