@@ -65,7 +65,7 @@ pub fn guid(bytes: [u8; 16]) -> String {
     )
 }
 
-/// A fresh correlation GUID (version 4 layout; randomness from [`super::nonce64`]).
+/// A fresh correlation GUID (version 4 layout; randomness from the module's nonce helper).
 pub fn new_correlation_id() -> String {
     let mut b = [0u8; 16];
     b[..8].copy_from_slice(&super::nonce64().to_be_bytes());
