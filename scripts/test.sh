@@ -34,6 +34,9 @@ lab_binaries=(
   "/usr/sbin/swanctl strongswan-swanctl"
   "/usr/lib/ipsec/charon strongswan-charon"
   "/usr/lib/ipsec/plugins/libstrongswan-openssl.so libstrongswan-standard-plugins"
+  "/usr/sbin/openvpn openvpn"
+  "/usr/sbin/pptpd pptpd"
+  "/usr/sbin/xl2tpd xl2tpd"
 )
 
 missing_packages() {
@@ -55,7 +58,7 @@ restore_policy() {
   fi
 }
 
-step "lab servers and tools (sshd, nginx, dnsmasq, openssl, gnutls-serv, nftables, iproute2, ca-certificates, xrdp, FreeRDP shadow + Xvfb, tshark, TigerVNC, Samba, snmpd, strongSwan)"
+step "lab servers and tools (sshd, nginx, dnsmasq, openssl, gnutls-serv, nftables, iproute2, ca-certificates, xrdp, FreeRDP shadow + Xvfb, tshark, TigerVNC, Samba, snmpd, strongSwan, OpenVPN, pptpd, xl2tpd)"
 mapfile -t missing < <(missing_packages)
 if [ "${#missing[@]}" -eq 0 ]; then
   echo "all present"

@@ -496,8 +496,7 @@ async fn probe_vpn_portals(ctx: &HostContext, ports: &mut [PortObservation]) {
             .filter(|s| s.kind == ServiceKind::Https)
         {
             service.sslvpn = Some(
-                probe::sslvpn::probe_portal_in(ctx, port.port, true, host_header.as_deref())
-                    .await,
+                probe::sslvpn::probe_portal_in(ctx, port.port, true, host_header.as_deref()).await,
             );
         }
     }

@@ -1387,6 +1387,182 @@ pub struct VulnMatch {
     pub reason: String,
 }
 
+// ---------------------------------------------------------------------------------------------
+// VPN gateways (`probe::vpn`). Not part of `ServiceObservation` yet: the engine wires them in.
+// ---------------------------------------------------------------------------------------------
+
+/// How one VPN probe ended. Silence is never read as "closed": UDP has no handshake, and OpenVPN
+/// with `tls-auth`/`tls-crypt` drops unauthenticated packets without a word.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum VpnProbeResult {
+    /// The server answered in the probed protocol (the protocol is identified).
+    Answered,
+    /// Nothing came back before the deadline, after every retry.
+    NoAnswer,
+    /// Connection refused (TCP) or ICMP port unreachable (UDP): nothing listens.
+    Refused,
+    /// Something answered, but not in the probed protocol.
+    Unrecognised,
+    /// The answer was in the probed protocol but broke its rules (or was cut short).
+    ProtocolError,
+    /// The probe did not run (deadline, connection budget, local error); `detail` says why.
+    NotTested,
+}
+
+/// The OpenVPN control-channel probe (`probe::vpn::openvpn`): one
+/// `P_CONTROL_HARD_RESET_CLIENT_V2` without HMAC (OpenVPN's "Protocol" in its source tree,
+/// `ssl_pkt.h`/`reliable.h`; the OpenVPN RFC draft, §"Packet Types").
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct OpenVpnObservation {
+    pub transport: Transport,
+    pub port: u16,
+    pub result: VpnProbeResult,
+    /// Requests sent (UDP retries; 1 over TCP).
+    pub attempts: u32,
+    /// The opcode of the server's first packet (`P_CONTROL_HARD_RESET_SERVER_V2`, `P_ACK_V1`…).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_opcode: Option<String>,
+    /// The answer carried the server's own 8-byte session id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_session_id_present: Option<bool>,
+    /// The answer acknowledged our packet (ack array with our session id as remote session id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acknowledged_our_session: Option<bool>,
+    /// The server answered a packet carrying no HMAC: neither `tls-auth` nor `tls-crypt` is in
+    /// use. `None` when there was no answer (silence does not prove either).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answers_without_hmac: Option<bool>,
+    /// Why the result is what it is, in words (always set for `no_answer`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+/// The PPTP probe (`probe::vpn::pptp`): the Start-Control-Connection-Reply to our
+/// Start-Control-Connection-Request (RFC 2637 §2.1, §2.2).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct PptpObservation {
+    pub port: u16,
+    pub result: VpnProbeResult,
+    /// `Protocol Version`, `major.minor` (1.0 is the only one defined).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol_version: Option<String>,
+    /// `Result Code` (1 = successful channel establishment, 2 general error, 3 command channel
+    /// exists, 4 not authorized, 5 unsupported protocol version).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_code: Option<u8>,
+    /// The name of `result_code` from RFC 2637 §2.2.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_name: Option<String>,
+    /// `Error Code` (§2.16: 0 none … 6 PAC error), meaningful when `result_code` is 2.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<u8>,
+    /// `Framing Capabilities` bits by name (`asynchronous`, `synchronous`, `0x........`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub framing_capabilities: Vec<String>,
+    /// `Bearer Capabilities` bits by name (`analog`, `digital`, `0x........`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bearer_capabilities: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maximum_channels: Option<u16>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub firmware_revision: Option<u16>,
+    /// `Host Name` (64 bytes, NUL-padded), printable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host_name: Option<String>,
+    /// `Vendor String` (64 bytes, NUL-padded), printable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vendor: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+/// The L2TP probe (`probe::vpn::l2tp`): the answer to our SCCRQ (RFC 2661 §6.1, §6.2), usually
+/// an SCCRP, or a StopCCN carrying a Result Code.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct L2tpObservation {
+    pub port: u16,
+    pub result: VpnProbeResult,
+    pub attempts: u32,
+    /// `SCCRP`, `StopCCN`, … (Message Type AVP, §4.4.1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_type: Option<String>,
+    /// Protocol Version AVP, `version.revision` (1.0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol_version: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vendor_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub firmware_revision: Option<u16>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assigned_tunnel_id: Option<u16>,
+    /// Framing Capabilities AVP bits by name (`synchronous`, `asynchronous`, `0x........`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub framing_capabilities: Vec<String>,
+    /// Bearer Capabilities AVP bits by name (`digital`, `analog`, `0x........`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bearer_capabilities: Vec<String>,
+    /// Result Code AVP (§4.4.2): result code, error code and message, when present.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_code: Option<u16>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<u16>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_message: Option<String>,
+    /// The SCCRP carried a Challenge AVP: the LNS authenticates tunnels with a shared secret.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub challenge_present: Option<bool>,
+    /// Attribute types of AVPs with the H bit set (hidden with the tunnel secret; not read).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hidden_avps: Vec<u16>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+/// One HTTP response header as received (name as sent, value printable).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct HttpHeader {
+    pub name: String,
+    pub value: String,
+}
+
+/// The SSTP probe (`probe::vpn::sstp`): the HTTP answer to `SSTP_DUPLEX_POST` over TLS
+/// ([MS-SSTP] 2.2.2, 2.2.3, 3.2.5.1). `answered` means HTTP status 200.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct SstpObservation {
+    pub port: u16,
+    /// The `Host` header sent (and the TLS server name when it is a DNS name).
+    pub host: String,
+    pub result: VpnProbeResult,
+    /// The TLS version negotiated before the request (`TLSv1.2`, `TLSv1.3`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_version: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http_status: Option<u16>,
+    /// The whole status line, printable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_line: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub headers: Vec<HttpHeader>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1802,4 +1978,95 @@ fn sslvpn_observation_round_trips_through_json() {
         serde_json::from_str::<SslVpnObservation>(r#"{"requests":[]}"#).unwrap(),
         SslVpnObservation::default()
     );
+}
+#[test]
+fn vpn_observations_round_trip_through_json() {
+    let openvpn = OpenVpnObservation {
+        transport: Transport::Udp,
+        port: 1194,
+        result: VpnProbeResult::NoAnswer,
+        attempts: 3,
+        server_opcode: None,
+        server_session_id_present: None,
+        acknowledged_our_session: None,
+        answers_without_hmac: None,
+        detail: Some("no answer".into()),
+        notes: vec![],
+    };
+    let pptp = PptpObservation {
+        port: 1723,
+        result: VpnProbeResult::Answered,
+        protocol_version: Some("1.0".into()),
+        result_code: Some(1),
+        result_name: Some("successful channel establishment".into()),
+        error_code: Some(0),
+        framing_capabilities: vec!["asynchronous".into()],
+        bearer_capabilities: vec!["analog".into()],
+        maximum_channels: Some(0),
+        firmware_revision: Some(1),
+        host_name: Some("local".into()),
+        vendor: Some("linux".into()),
+        detail: None,
+        notes: vec!["n".into()],
+    };
+    let l2tp = L2tpObservation {
+        port: 1701,
+        result: VpnProbeResult::Answered,
+        attempts: 1,
+        message_type: Some("SCCRP".into()),
+        protocol_version: Some("1.0".into()),
+        host_name: Some("lns".into()),
+        vendor_name: Some("xelerance.com".into()),
+        firmware_revision: Some(0x690),
+        assigned_tunnel_id: Some(7),
+        framing_capabilities: vec!["synchronous".into()],
+        bearer_capabilities: vec![],
+        result_code: None,
+        error_code: None,
+        error_message: None,
+        challenge_present: Some(false),
+        hidden_avps: vec![9],
+        detail: None,
+        notes: vec![],
+    };
+    let sstp = SstpObservation {
+        port: 443,
+        host: "vpn.example".into(),
+        result: VpnProbeResult::Answered,
+        tls_version: Some("TLSv1.3".into()),
+        http_status: Some(200),
+        status_line: Some("HTTP/1.1 200 OK".into()),
+        headers: vec![HttpHeader {
+            name: "Server".into(),
+            value: "Microsoft-HTTPAPI/2.0".into(),
+        }],
+        detail: None,
+        notes: vec![],
+    };
+    let json = serde_json::to_value(&openvpn).unwrap();
+    assert_eq!(json["transport"], "udp");
+    assert_eq!(json["result"], "no_answer");
+    assert!(json.get("server_opcode").is_none());
+    assert_eq!(
+        serde_json::from_value::<OpenVpnObservation>(json).unwrap(),
+        openvpn
+    );
+    let json = serde_json::to_value(&pptp).unwrap();
+    assert_eq!(
+        serde_json::from_value::<PptpObservation>(json).unwrap(),
+        pptp
+    );
+    let json = serde_json::to_value(&l2tp).unwrap();
+    assert_eq!(
+        serde_json::from_value::<L2tpObservation>(json).unwrap(),
+        l2tp
+    );
+    let mut json = serde_json::to_value(&sstp).unwrap();
+    assert_eq!(json["headers"][0]["name"], "Server");
+    assert_eq!(
+        serde_json::from_value::<SstpObservation>(json.clone()).unwrap(),
+        sstp
+    );
+    json["headers"][0]["extra"] = serde_json::json!(1);
+    assert!(serde_json::from_value::<SstpObservation>(json).is_err());
 }

@@ -25,6 +25,7 @@ pub mod tcp;
 pub mod tls;
 pub mod udp;
 pub mod vnc;
+pub mod vpn;
 
 pub use tcp::scan_host;
 

@@ -1189,9 +1189,16 @@ fn vpn_portal_vulnerability(ctx: &Context, rule: &VpnPortalRule, findings: &mut 
                 continue;
             }
             let kev = if vuln.kev { " (known exploited)" } else { "" };
-            let kev_ja = if vuln.kev { "(悪用が確認済み)" } else { "" };
+            let kev_ja = if vuln.kev {
+                "(悪用が確認済み)"
+            } else {
+                ""
+            };
             let expected = Localized::new(
-                format!("{} に {} の修正が適用されていること", product.name, vuln.cve),
+                format!(
+                    "{} に {} の修正が適用されていること",
+                    product.name, vuln.cve
+                ),
                 format!("{} is patched against {}", product.name, vuln.cve),
             );
             match vuln.status {

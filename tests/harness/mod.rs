@@ -30,6 +30,7 @@ pub mod snmpd;
 pub mod sshd_config;
 pub mod strongswan;
 pub mod vnc;
+pub mod vpn;
 pub mod xrdp;
 
 use std::collections::{BTreeSet, VecDeque};
