@@ -51,7 +51,8 @@ pub struct ScanArgs {
     pub no_tls_audit: bool,
 
     /// UDP services to probe on targets that do not name a port: `default` (161 SNMP, 500 IKE,
-    /// 1900 SSDP), `none`, or a list of 161, 500, 1900, 4500 and SERVICE:PORT (`snmp:10161`).
+    /// 1194 OpenVPN, 1701 L2TP, 1900 SSDP), `none`, or a list of those, 4500 (IKE NAT-T) and
+    /// SERVICE:PORT (`snmp:10161`, `openvpn:1195`).
     #[arg(long, value_name = "SPEC", default_value = "default")]
     pub udp_ports: String,
 

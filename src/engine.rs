@@ -15,7 +15,7 @@ use tokio::time::Instant;
 use crate::observation::{
     HostObservation, IdentificationMethod, PortObservation, PortState, ProbeStatus, Resolution,
     Scan, ScanSettings, ServiceKind, ServiceObservation, TargetObservation, ToolInfo, Transport,
-    VantageChoice, WifiSurvey, SCHEMA_VERSION,
+    VantageChoice, VpnProbeResult, WifiSurvey, SCHEMA_VERSION,
 };
 use crate::probe::rdp::wire::Protocols;
 use crate::probe::{self, ConnectionBudget, HostContext, ProbeConfig};
@@ -46,6 +46,8 @@ pub struct ScanPlan {
 pub const UDP_PROBES: &[(u16, ServiceKind)] = &[
     (161, ServiceKind::Snmp),
     (500, ServiceKind::Ike),
+    (1194, ServiceKind::OpenVpn),
+    (1701, ServiceKind::L2tp),
     (1900, ServiceKind::Ssdp),
     (4500, ServiceKind::Ike),
 ];
@@ -77,10 +79,16 @@ pub fn parse_udp_ports(spec: &str) -> Result<Vec<(u16, ServiceKind)>, String> {
             .ok_or_else(|| format!("{item:?} is not a port number"))?;
         let kind = match service {
             Some(name) => match ServiceKind::from_name(name) {
-                Some(kind @ (ServiceKind::Snmp | ServiceKind::Ike | ServiceKind::Ssdp)) => kind,
+                Some(
+                    kind @ (ServiceKind::Snmp
+                    | ServiceKind::Ike
+                    | ServiceKind::Ssdp
+                    | ServiceKind::OpenVpn
+                    | ServiceKind::L2tp),
+                ) => kind,
                 _ => {
                     return Err(format!(
-                        "no UDP probe for service {name:?} (UDP probes: snmp, ike, ssdp)"
+                        "no UDP probe for service {name:?} (UDP probes: snmp, ike, ssdp, openvpn, l2tp)"
                     ))
                 }
             },
@@ -112,6 +120,8 @@ mod udp_port_tests {
             [
                 (161, ServiceKind::Snmp),
                 (500, ServiceKind::Ike),
+                (1194, ServiceKind::OpenVpn),
+                (1701, ServiceKind::L2tp),
                 (1900, ServiceKind::Ssdp)
             ]
         );
@@ -128,7 +138,7 @@ mod udp_port_tests {
 
 /// UDP ports probed unless `--udp-ports` says otherwise (4500 repeats 500's IKE audit behind
 /// NAT-T and is left to an explicit `--udp-ports`).
-pub const DEFAULT_UDP_PORTS: &[u16] = &[161, 500, 1900];
+pub const DEFAULT_UDP_PORTS: &[u16] = &[161, 500, 1194, 1701, 1900];
 
 /// Counters the engine advances and a progress display may read. Nothing else.
 #[derive(Debug, Default)]
@@ -414,6 +424,7 @@ async fn scan_address(
     audit_ssh_ports(&ctx, &mut scanned.ports).await;
     audit_vnc_smb_ports(&ctx, &mut scanned.ports).await;
     probe_vpn_portals(&ctx, &mut scanned.ports).await;
+    audit_tcp_vpn_ports(&ctx, &mut scanned.ports).await;
     let udp = probe_udp_ports(&ctx, &udp_ports).await;
     scanned.ports.extend(udp);
     if shared.tls_audit {
@@ -482,6 +493,25 @@ async fn audit_vnc_smb_ports(ctx: &HostContext, ports: &mut [PortObservation]) {
     }
 }
 
+/// PPTP's and OpenVPN's own exchanges on ports named PPTP or OpenVPN (TCP).
+async fn audit_tcp_vpn_ports(ctx: &HostContext, ports: &mut [PortObservation]) {
+    for port in ports.iter_mut() {
+        let Some(service) = port.service.as_mut() else {
+            continue;
+        };
+        match service.kind {
+            ServiceKind::Pptp => {
+                service.pptp = Some(probe::vpn::pptp::audit_pptp_in(ctx, port.port).await)
+            }
+            ServiceKind::OpenVpn => {
+                service.openvpn =
+                    Some(probe::vpn::openvpn::audit_openvpn_tcp_in(ctx, port.port).await)
+            }
+            _ => {}
+        }
+    }
+}
+
 /// Looks for SSL-VPN portals on HTTPS ports: a few fixed, harmless GET requests (the probe's
 /// data file lists them), then the product's known-exploited vulnerabilities by version.
 async fn probe_vpn_portals(ctx: &HostContext, ports: &mut [PortObservation]) {
@@ -539,6 +569,27 @@ async fn probe_udp_port(ctx: &HostContext, port: u16, kind: ServiceKind) -> Port
             let answered = audit.v1_public == Some(true) || audit.v2c_public == Some(true);
             let notes = audit.notes.clone();
             service.snmp_audit = Some(audit);
+            (answered, notes)
+        }
+        ServiceKind::OpenVpn => {
+            let obs = probe::vpn::openvpn::audit_openvpn_udp(addr, ctx.deadline).await;
+            let answered = obs.result == VpnProbeResult::Answered;
+            let closed = obs.result == VpnProbeResult::Refused;
+            let mut notes = obs.notes.clone();
+            if closed {
+                notes.push("ICMP port unreachable".into());
+            }
+            service.openvpn = Some(obs);
+            (answered, notes)
+        }
+        ServiceKind::L2tp => {
+            let obs = probe::vpn::l2tp::audit_l2tp(addr, ctx.deadline).await;
+            let answered = obs.result == VpnProbeResult::Answered;
+            let mut notes = obs.notes.clone();
+            if obs.result == VpnProbeResult::Refused {
+                notes.push("ICMP port unreachable".into());
+            }
+            service.l2tp = Some(obs);
             (answered, notes)
         }
         ServiceKind::Ssdp => {

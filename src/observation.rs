@@ -303,6 +303,8 @@ pub enum ServiceKind {
     Ssdp,
     /// IKE / IPsec VPN (UDP 500, 4500).
     Ike,
+    /// L2TP (UDP 1701).
+    L2tp,
     Unknown,
 }
 
@@ -326,6 +328,7 @@ impl ServiceKind {
         ServiceKind::Snmp,
         ServiceKind::Ssdp,
         ServiceKind::Ike,
+        ServiceKind::L2tp,
         ServiceKind::Unknown,
     ];
 
@@ -350,6 +353,7 @@ impl ServiceKind {
             ServiceKind::Snmp => "snmp",
             ServiceKind::Ssdp => "ssdp",
             ServiceKind::Ike => "ike",
+            ServiceKind::L2tp => "l2tp",
             ServiceKind::Unknown => "unknown",
         }
     }
@@ -426,6 +430,18 @@ pub struct ServiceObservation {
     /// vulnerabilities), on HTTPS ports.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sslvpn: Option<SslVpnObservation>,
+    /// OpenVPN's P_CONTROL_HARD_RESET exchange (TCP or UDP 1194).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub openvpn: Option<OpenVpnObservation>,
+    /// PPTP Start-Control-Connection exchange (TCP 1723).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pptp: Option<PptpObservation>,
+    /// L2TP SCCRQ/SCCRP exchange (UDP 1701).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub l2tp: Option<L2tpObservation>,
+    /// SSTP's SSTP_DUPLEX_POST over TLS, on HTTPS ports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sstp: Option<SstpObservation>,
     /// Free-text notes from the probe about what it could not do (e.g. a handshake deadline).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
@@ -453,6 +469,10 @@ impl ServiceObservation {
             ssdp_audit: None,
             ike_audit: None,
             sslvpn: None,
+            openvpn: None,
+            pptp: None,
+            l2tp: None,
+            sstp: None,
             notes: Vec::new(),
         }
     }

@@ -998,6 +998,8 @@ fn weakness_service(weakness: Weakness) -> ServiceKind {
         Weakness::IkeAggressiveMode | Weakness::IkeWeakDhGroups | Weakness::IkeWeakAlgorithms => {
             ServiceKind::Ike
         }
+        Weakness::OpenVpnWithoutTlsAuth => ServiceKind::OpenVpn,
+        Weakness::L2tpWithoutIpsec => ServiceKind::L2tp,
     }
 }
 
@@ -1007,8 +1009,35 @@ fn weakness_evidence(
     service: &crate::observation::ServiceObservation,
     weakness: Weakness,
 ) -> Option<Option<String>> {
+    use crate::observation::VpnProbeResult;
     let yes = |e: String| Some(Some(e));
     match weakness {
+        Weakness::OpenVpnWithoutTlsAuth => {
+            let obs = service.openvpn.as_ref()?;
+            match obs.result {
+                VpnProbeResult::Answered => yes(
+                    "answered an unauthenticated P_CONTROL_HARD_RESET_CLIENT_V2 (no tls-auth or \
+                     tls-crypt)"
+                        .into(),
+                ),
+                VpnProbeResult::NoAnswer => Some(None),
+                _ => None,
+            }
+        }
+        Weakness::L2tpWithoutIpsec => {
+            let obs = service.l2tp.as_ref()?;
+            match obs.result {
+                VpnProbeResult::Answered => yes(format!(
+                    "answered an L2TP SCCRQ in the clear{}",
+                    obs.host_name
+                        .as_deref()
+                        .map(|h| format!(" (host name {h})"))
+                        .unwrap_or_default()
+                )),
+                VpnProbeResult::NoAnswer => Some(None),
+                _ => None,
+            }
+        }
         Weakness::VncNoAuthentication => {
             let audit = service.vnc_audit.as_ref()?;
             match audit.no_auth? {
@@ -1945,8 +1974,15 @@ mod tests {
             )],
         );
         let findings = evaluate(&s, &[profile()]);
-        assert_eq!(findings.len(), 1, "{:?}", rules_of(&findings));
-        assert_eq!(findings[0].location.port, Some(2222));
+        let violations: Vec<&Finding> = findings.iter().filter(|f| f.is_violation()).collect();
+        assert_eq!(violations.len(), 1, "{:?}", rules_of(&findings));
+        assert_eq!(violations[0].rule, "ssh-reachable-from-outside");
+        assert_eq!(violations[0].location.port, Some(2222));
+        // Without an SSH audit the algorithm rules can only say "not tested".
+        assert!(findings
+            .iter()
+            .filter(|f| !f.is_violation())
+            .all(|f| matches!(f.status, FindingStatus::NotTested { .. })));
     }
 
     #[test]

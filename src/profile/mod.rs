@@ -229,6 +229,10 @@ pub enum Weakness {
     IkeWeakDhGroups,
     /// IKE accepts DES, 3DES, NULL encryption or MD5/SHA-1 integrity and PRF.
     IkeWeakAlgorithms,
+    /// OpenVPN answers an unauthenticated hard reset: no tls-auth / tls-crypt in front of TLS.
+    OpenVpnWithoutTlsAuth,
+    /// L2TP answers a control connection request directly (not inside IPsec).
+    L2tpWithoutIpsec,
 }
 
 /// Algorithm names may end or start with `*` (`hmac-sha1*`, `*-cbc`) to match a family. Each
