@@ -2300,6 +2300,114 @@ mod tests {
         assert!(!algorithm_matches("*sha1*", "curve25519-sha256"));
     }
 
+    /// The IKE weaknesses over the shapes strongSwan's weak and aggressive configurations give
+    /// (an open UDP 500 port with an IKE audit); a silent IKE port is judged on nothing.
+    #[test]
+    fn ike_weaknesses_follow_the_audit() {
+        use crate::observation::{IkeAlgorithm, IkeAudit, IkeV1Audit, IkeV1Transform, IkeV2Audit};
+        let alg = |id, name: &str| IkeAlgorithm {
+            id,
+            name: name.into(),
+            key_length: None,
+        };
+        let weak = IkeAudit {
+            port: 500,
+            answered: true,
+            v2: Some(IkeV2Audit {
+                answered: true,
+                accepted_encryption: vec![alg(12, "ENCR_AES_CBC")],
+                accepted_prf: vec![alg(2, "PRF_HMAC_SHA1")],
+                accepted_integrity: vec![alg(2, "AUTH_HMAC_SHA1_96")],
+                accepted_groups: vec![alg(2, "modp1024")],
+                ..IkeV2Audit::default()
+            }),
+            v1: Some(IkeV1Audit {
+                answered: true,
+                main_mode_transforms: vec![IkeV1Transform {
+                    encryption: alg(7, "AES-CBC"),
+                    hash: alg(2, "SHA"),
+                    auth: alg(1, "PSK"),
+                    group: alg(14, "modp2048"),
+                }],
+                aggressive_mode: Some(true),
+                ..IkeV1Audit::default()
+            }),
+            ..IkeAudit::default()
+        };
+        let ike_port = |audit: IkeAudit, state: PortState| {
+            let mut p = port(
+                500,
+                state,
+                Some((ServiceKind::Ike, IdentificationMethod::Protocol)),
+            );
+            p.transport = Transport::Udp;
+            p.service.as_mut().unwrap().ike_audit = Some(audit);
+            p
+        };
+        let findings = evaluate(
+            &scan(
+                Vantage::Outside,
+                vec![ike_port(weak.clone(), PortState::Open)],
+            ),
+            &[profile()],
+        );
+        let by_rule = |rule: &str| findings.iter().find(|f| f.rule == rule);
+        assert!(by_rule("ike-aggressive-mode").is_some_and(|f| f.is_violation()));
+        let groups = by_rule("ike-weak-dh-groups").expect("weak groups");
+        assert!(
+            groups.actual.en.contains("IKEv2 modp1024"),
+            "{}",
+            groups.actual.en
+        );
+        assert!(!groups.actual.en.contains("modp2048"));
+        let algorithms = by_rule("ike-weak-algorithms").expect("weak algorithms");
+        for name in ["PRF_HMAC_SHA1", "AUTH_HMAC_SHA1_96", "IKEv1 SHA"] {
+            assert!(
+                algorithms.actual.en.contains(name),
+                "{}",
+                algorithms.actual.en
+            );
+        }
+        assert!(!algorithms.actual.en.contains("AES"));
+        // A strong responder: nothing; a silent port: nothing either (UDP, not open).
+        let strong = IkeAudit {
+            port: 500,
+            answered: true,
+            v2: Some(IkeV2Audit {
+                answered: true,
+                accepted_encryption: vec![alg(20, "ENCR_AES_GCM_16")],
+                accepted_prf: vec![alg(6, "PRF_HMAC_SHA2_384")],
+                accepted_groups: vec![alg(20, "ecp384")],
+                ..IkeV2Audit::default()
+            }),
+            v1: Some(IkeV1Audit {
+                answered: false,
+                aggressive_mode: Some(false),
+                ..IkeV1Audit::default()
+            }),
+            ..IkeAudit::default()
+        };
+        let quiet = |audit, state| {
+            evaluate(
+                &scan(Vantage::Outside, vec![ike_port(audit, state)]),
+                &[profile()],
+            )
+            .into_iter()
+            .filter(|f| f.rule.starts_with("ike-"))
+            .count()
+        };
+        assert_eq!(quiet(strong, PortState::Open), 0);
+        assert_eq!(
+            quiet(
+                weak,
+                PortState::Filtered {
+                    reason: "no answer".into()
+                }
+            ),
+            0
+        );
+    }
+
     #[test]
     fn hsts_max_age_follows_rfc_6797_syntax() {
         assert_eq!(hsts_max_age("max-age=31536000"), Ok(31_536_000));
