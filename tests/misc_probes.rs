@@ -228,7 +228,7 @@ fn smb_mandatory_signing_and_smb3_only() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// SSDP (no real responder: see probe::ssdp's recorded-responder test)
+// SSDP (closed and silent ports; a real responder, minissdpd, in tests/ssdp_real.rs)
 // ---------------------------------------------------------------------------------------------
 
 #[test]

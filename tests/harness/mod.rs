@@ -21,6 +21,7 @@
 
 pub mod dns;
 pub mod freerdp;
+pub mod minissdpd;
 pub mod netns;
 pub mod report;
 pub mod rules;
