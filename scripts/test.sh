@@ -37,6 +37,7 @@ lab_binaries=(
   "/usr/sbin/openvpn openvpn"
   "/usr/sbin/pptpd pptpd"
   "/usr/sbin/xl2tpd xl2tpd"
+  "/usr/sbin/minissdpd minissdpd"
 )
 
 missing_packages() {
@@ -58,7 +59,7 @@ restore_policy() {
   fi
 }
 
-step "lab servers and tools (sshd, nginx, dnsmasq, openssl, gnutls-serv, nftables, iproute2, ca-certificates, xrdp, FreeRDP shadow + Xvfb, tshark, TigerVNC, Samba, snmpd, strongSwan, OpenVPN, pptpd, xl2tpd)"
+step "lab servers and tools (sshd, nginx, dnsmasq, openssl, gnutls-serv, nftables, iproute2, ca-certificates, xrdp, FreeRDP shadow + Xvfb, tshark, TigerVNC, Samba, snmpd, strongSwan, OpenVPN, pptpd, xl2tpd, minissdpd)"
 mapfile -t missing < <(missing_packages)
 if [ "${#missing[@]}" -eq 0 ]; then
   echo "all present"
