@@ -2408,6 +2408,115 @@ mod tests {
         );
     }
 
+    /// SMB, SSDP, OpenVPN and L2TP weaknesses: present, absent, and not observed.
+    #[test]
+    fn service_weaknesses_follow_their_audits() {
+        use crate::observation::{
+            L2tpObservation, OpenVpnObservation, SmbAudit, SsdpAudit, SsdpResponse, VpnProbeResult,
+        };
+        let run = |kind: ServiceKind,
+                   port_number: u16,
+                   udp: bool,
+                   vantage: Vantage,
+                   fill: &dyn Fn(&mut crate::observation::ServiceObservation)| {
+            let mut p = port(
+                port_number,
+                PortState::Open,
+                Some((kind, IdentificationMethod::Protocol)),
+            );
+            if udp {
+                p.transport = Transport::Udp;
+            }
+            fill(p.service.as_mut().unwrap());
+            evaluate(&scan(vantage, vec![p]), &[profile()])
+                .into_iter()
+                .map(|f| (f.rule.clone(), f.is_violation()))
+                .collect::<Vec<_>>()
+        };
+        let has = |found: &[(String, bool)], rule: &str| {
+            found.iter().find(|(r, _)| r == rule).map(|(_, v)| *v)
+        };
+        let smb1 = run(ServiceKind::Smb, 445, false, Vantage::Inside, &|s| {
+            s.smb_audit = Some(SmbAudit {
+                smb1_accepted: Some(true),
+                signing_required: Some(false),
+                ..SmbAudit::default()
+            })
+        });
+        assert_eq!(has(&smb1, "smb1-enabled"), Some(true));
+        assert_eq!(has(&smb1, "smb-signing-not-required"), Some(true));
+        let modern = run(ServiceKind::Smb, 445, false, Vantage::Inside, &|s| {
+            s.smb_audit = Some(SmbAudit {
+                smb1_accepted: Some(false),
+                signing_required: Some(true),
+                ..SmbAudit::default()
+            })
+        });
+        assert_eq!(has(&modern, "smb1-enabled"), None);
+        assert_eq!(has(&modern, "smb-signing-not-required"), None);
+        // An SMB port whose audit did not run: "not tested", never a pass.
+        let unaudited = run(ServiceKind::Smb, 445, false, Vantage::Inside, &|_| {});
+        assert_eq!(has(&unaudited, "smb1-enabled"), Some(false));
+
+        let ssdp = |vantage| {
+            run(ServiceKind::Ssdp, 1900, true, vantage, &|s| {
+                s.ssdp_audit = Some(SsdpAudit {
+                    answered: true,
+                    responses: vec![SsdpResponse {
+                        server: Some("Linux UPnP/1.1 MiniUPnPd/2.3".into()),
+                        ..SsdpResponse::default()
+                    }],
+                    notes: vec![],
+                })
+            })
+        };
+        assert_eq!(
+            has(&ssdp(Vantage::Outside), "upnp-ssdp-from-outside"),
+            Some(true)
+        );
+        assert_eq!(has(&ssdp(Vantage::Inside), "upnp-ssdp-from-outside"), None);
+
+        let openvpn = |result| {
+            run(ServiceKind::OpenVpn, 1194, true, Vantage::Outside, &|s| {
+                s.openvpn = Some(OpenVpnObservation {
+                    transport: Transport::Udp,
+                    port: 1194,
+                    result,
+                    attempts: 1,
+                    server_opcode: None,
+                    server_session_id_present: None,
+                    acknowledged_our_session: None,
+                    answers_without_hmac: None,
+                    detail: None,
+                    notes: vec![],
+                })
+            })
+        };
+        assert_eq!(
+            has(
+                &openvpn(VpnProbeResult::Answered),
+                "openvpn-without-tls-auth"
+            ),
+            Some(true)
+        );
+        assert_eq!(
+            has(
+                &openvpn(VpnProbeResult::NoAnswer),
+                "openvpn-without-tls-auth"
+            ),
+            None
+        );
+        let l2tp = run(ServiceKind::L2tp, 1701, true, Vantage::Outside, &|s| {
+            s.l2tp = Some(
+                serde_json::from_value::<L2tpObservation>(serde_json::json!({
+                    "port": 1701, "result": "answered", "attempts": 1, "host_name": "gw"
+                }))
+                .expect("minimal L2TP observation"),
+            )
+        });
+        assert_eq!(has(&l2tp, "l2tp-without-ipsec-from-outside"), Some(true));
+    }
+
     #[test]
     fn hsts_max_age_follows_rfc_6797_syntax() {
         assert_eq!(hsts_max_age("max-age=31536000"), Ok(31_536_000));
