@@ -1141,6 +1141,67 @@ fn evidence(service: &ServiceObservation, lang: Lang) -> String {
     if let Some(vnc) = &service.vnc {
         parts.push(safe(&vnc.protocol_version));
     }
+    if let Some(audit) = &service.vnc_audit {
+        let types: Vec<String> = audit.security_types.iter().map(|t| safe(&t.name)).collect();
+        if !types.is_empty() {
+            parts.push(format!("VNC security: {}", types.join(", ")));
+        }
+    }
+    if let Some(smb) = &service.smb_audit {
+        if !smb.dialects.is_empty() {
+            parts.push(format!("SMB {}", smb.dialects.join(", ")));
+        }
+        if smb.smb1_accepted == Some(true) {
+            parts.push("SMBv1".into());
+        }
+    }
+    if let Some(snmp) = &service.snmp_audit {
+        if let Some(descr) = &snmp.sys_descr {
+            parts.push(format!("SNMP public: {}", safe(descr)));
+        }
+    }
+    if let Some(ssdp) = &service.ssdp_audit {
+        if let Some(server) = ssdp.responses.iter().find_map(|r| r.server.as_deref()) {
+            parts.push(format!("SSDP SERVER: {}", safe(server)));
+        }
+    }
+    if let Some(ike) = &service.ike_audit {
+        let mut versions = Vec::new();
+        if ike.v2.as_ref().is_some_and(|v| v.answered) {
+            versions.push("IKEv2");
+        }
+        if ike.v1.as_ref().is_some_and(|v| v.answered) {
+            versions.push("IKEv1");
+        }
+        if !versions.is_empty() {
+            parts.push(format!(
+                "{} ({} datagrams)",
+                versions.join(", "),
+                ike.packets_sent
+            ));
+        }
+    }
+    if let Some(portal) = service.sslvpn.as_ref().and_then(|p| p.products.first()) {
+        parts.push(format!(
+            "SSL-VPN: {}{}",
+            safe(&portal.name),
+            portal
+                .version
+                .as_deref()
+                .map(|v| format!(" {}", safe(v)))
+                .unwrap_or_default()
+        ));
+    }
+    if let Some(pptp) = &service.pptp {
+        if let Some(vendor) = &pptp.vendor {
+            parts.push(format!("PPTP vendor: {}", safe(vendor)));
+        }
+    }
+    if let Some(l2tp) = &service.l2tp {
+        if let Some(host) = &l2tp.host_name {
+            parts.push(format!("L2TP host: {}", safe(host)));
+        }
+    }
     let structured = service.ssh.is_some()
         || service.http.is_some()
         || service.tls.is_some()
