@@ -4,9 +4,9 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use super::{
-    CertificateValidity, Check, CheckKind, HttpsHsts, ManagementInterfaceRule, Policy, Profile,
-    RdpSecurityRule, ServiceExposed, SshSecurityRule, TlsCertificate, TlsCipherSuites,
-    TlsOptionRule, TlsVersions, VpnPortalRule, Weakness, WifiSecurityRule,
+    CertificateValidity, Check, CheckKind, HttpsHsts, IkeAlgorithmRule, ManagementInterfaceRule,
+    Policy, Profile, RdpSecurityRule, ServiceExposed, SshSecurityRule, TlsCertificate,
+    TlsCipherSuites, TlsOptionRule, TlsVersions, VpnPortalRule, Weakness, WifiSecurityRule,
 };
 use crate::finding::{
     sort_findings, Confidence, Finding, FindingStatus, Location, Requirement, Severity,
@@ -70,6 +70,7 @@ pub fn evaluate(scan: &Scan, profiles: &[Profile]) -> Vec<Finding> {
                         CheckKind::VpnPortalVulnerability(rule) => {
                             vpn_portal_vulnerability(&ctx, rule, &mut findings)
                         }
+                        CheckKind::IkeAlgorithms(rule) => ike_algorithms(&ctx, rule, &mut findings),
                         CheckKind::TlsCipherSuites(rule) => {
                             tls_cipher_suites(&ctx, rule, &mut findings)
                         }
@@ -1199,6 +1200,69 @@ fn protocol_weakness(ctx: &Context, weakness: Weakness, findings: &mut Vec<Findi
             Some(None) => {}
             None => report_problems(ctx, port, expected, vec![], vec![kind.name()], findings),
         }
+    }
+}
+
+/// The IKE algorithm lists of a rule over every answering IKE port.
+fn ike_algorithms(ctx: &Context, rule: &IkeAlgorithmRule, findings: &mut Vec<Finding>) {
+    for port in &ctx.host.ports {
+        if !matches!(port.state, PortState::Open) {
+            continue;
+        }
+        let Some(service) = port.service.as_ref().filter(|s| s.kind == ServiceKind::Ike) else {
+            continue;
+        };
+        let expected = Localized::new(
+            "VPN(IKE)が規則の禁止アルゴリズムを受け付けないこと",
+            "the VPN (IKE) accepts none of the rule's forbidden algorithms",
+        );
+        let Some(audit) = &service.ike_audit else {
+            report_problems(ctx, port, expected, vec![], vec!["IKE audit"], findings);
+            continue;
+        };
+        let mut bad: Vec<String> = Vec::new();
+        let mut push = |text: String| {
+            if !bad.contains(&text) {
+                bad.push(text);
+            }
+        };
+        if let Some(v2) = audit.v2.as_ref().filter(|v| v.answered) {
+            for (list, forbidden) in [
+                (&v2.accepted_encryption, &rule.forbidden_encryption),
+                (&v2.accepted_prf, &rule.forbidden_prf),
+                (&v2.accepted_integrity, &rule.forbidden_integrity),
+                (&v2.accepted_groups, &rule.forbidden_groups),
+            ] {
+                for a in list.iter().filter(|a| forbidden.contains(&a.name)) {
+                    push(format!("IKEv2 {}", a.name));
+                }
+            }
+        }
+        if let Some(v1) = audit.v1.as_ref().filter(|v| v.answered) {
+            if rule.forbid_ikev1 {
+                push("IKEv1".into());
+            }
+            for t in &v1.main_mode_transforms {
+                if rule.forbidden_encryption.contains(&t.encryption.name) {
+                    push(format!("IKEv1 {}", t.encryption.name));
+                }
+                if rule.forbidden_ikev1_hashes.contains(&t.hash.name) {
+                    push(format!("IKEv1 {}", t.hash.name));
+                }
+                if rule.forbidden_groups.contains(&t.group.name) {
+                    push(format!("IKEv1 {}", t.group.name));
+                }
+            }
+        }
+        let problems = if bad.is_empty() {
+            vec![]
+        } else {
+            vec![(
+                format!("禁止アルゴリズムを受理: {}", bad.join(", ")),
+                format!("forbidden algorithms accepted: {}", bad.join(", ")),
+            )]
+        };
+        report_problems(ctx, port, expected, problems, vec![], findings);
     }
 }
 
@@ -2515,6 +2579,91 @@ mod tests {
             )
         });
         assert_eq!(has(&l2tp, "l2tp-without-ipsec-from-outside"), Some(true));
+    }
+
+    /// The ipsec-baseline lists over a weak IKEv2 + IKEv1 responder and a strong IKEv2-only one.
+    #[test]
+    fn ipsec_baseline_lists_judge_the_ike_audit() {
+        use crate::observation::{IkeAlgorithm, IkeAudit, IkeV1Audit, IkeV1Transform, IkeV2Audit};
+        let alg = |id, name: &str| IkeAlgorithm {
+            id,
+            name: name.into(),
+            key_length: None,
+        };
+        let baseline = Profile::builtin("ipsec-baseline").unwrap();
+        let judge = |audit: IkeAudit| {
+            let mut p = port(
+                500,
+                PortState::Open,
+                Some((ServiceKind::Ike, IdentificationMethod::Protocol)),
+            );
+            p.transport = Transport::Udp;
+            p.service.as_mut().unwrap().ike_audit = Some(audit);
+            evaluate(
+                &scan(Vantage::Outside, vec![p]),
+                std::slice::from_ref(&baseline),
+            )
+        };
+        let weak = judge(IkeAudit {
+            port: 500,
+            answered: true,
+            v2: Some(IkeV2Audit {
+                answered: true,
+                accepted_encryption: vec![alg(12, "ENCR_AES_CBC"), alg(3, "ENCR_3DES")],
+                accepted_prf: vec![alg(2, "PRF_HMAC_SHA1")],
+                accepted_integrity: vec![alg(2, "AUTH_HMAC_SHA1_96")],
+                accepted_groups: vec![alg(2, "modp1024"), alg(14, "modp2048")],
+                ..IkeV2Audit::default()
+            }),
+            v1: Some(IkeV1Audit {
+                answered: true,
+                main_mode_transforms: vec![IkeV1Transform {
+                    encryption: alg(7, "AES-CBC"),
+                    hash: alg(2, "SHA"),
+                    auth: alg(1, "PSK"),
+                    group: alg(14, "modp2048"),
+                }],
+                ..IkeV1Audit::default()
+            }),
+            ..IkeAudit::default()
+        });
+        let forbidden = weak
+            .iter()
+            .find(|f| f.rule == "ike-forbidden-algorithms")
+            .expect("forbidden algorithms");
+        assert!(forbidden.is_violation());
+        for name in [
+            "IKEv2 ENCR_3DES",
+            "IKEv2 PRF_HMAC_SHA1",
+            "IKEv2 AUTH_HMAC_SHA1_96",
+            "IKEv2 modp1024",
+            "IKEv1 SHA",
+        ] {
+            assert!(
+                forbidden.actual.en.contains(name),
+                "{name}: {}",
+                forbidden.actual.en
+            );
+        }
+        for allowed in ["ENCR_AES_CBC", "modp2048", "AES-CBC"] {
+            assert!(!forbidden.actual.en.contains(allowed), "{allowed}");
+        }
+        assert!(weak
+            .iter()
+            .any(|f| f.rule == "ikev1-in-use" && f.is_violation()));
+        let strong = judge(IkeAudit {
+            port: 500,
+            answered: true,
+            v2: Some(IkeV2Audit {
+                answered: true,
+                accepted_encryption: vec![alg(20, "ENCR_AES_GCM_16")],
+                accepted_prf: vec![alg(6, "PRF_HMAC_SHA2_384")],
+                accepted_groups: vec![alg(20, "ecp384")],
+                ..IkeV2Audit::default()
+            }),
+            ..IkeAudit::default()
+        });
+        assert!(strong.is_empty(), "{:?}", rules_of(&strong));
     }
 
     #[test]

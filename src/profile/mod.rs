@@ -52,6 +52,10 @@ const BUILTIN: &[(&str, &str)] = &[
         "ssh-baseline",
         include_str!("../../profiles/ssh-baseline.toml"),
     ),
+    (
+        "ipsec-baseline",
+        include_str!("../../profiles/ipsec-baseline.toml"),
+    ),
 ];
 
 /// How deep `extends` may chain; guards against cycles.
@@ -193,6 +197,31 @@ pub enum CheckKind {
     ProtocolWeakness(ProtocolWeaknessRule),
     /// Known-exploited vulnerabilities of an identified SSL-VPN portal, by its version.
     VpnPortalVulnerability(VpnPortalRule),
+    /// The IKE algorithms a VPN gateway accepts, against forbidden lists (IANA names as the IKE
+    /// audit records them).
+    IkeAlgorithms(IkeAlgorithmRule),
+}
+
+/// Each list is opt-in; an empty rule is refused by the linter. IKEv2 names are IANA transform
+/// names (`ENCR_DES`, `PRF_HMAC_MD5`, `AUTH_HMAC_MD5_96`, `modp1024`…); IKEv1 Main Mode
+/// transforms are matched by encryption (`DES-CBC`, `3DES-CBC`), hash (`MD5`, `SHA`) and group.
+#[derive(Debug, Clone, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct IkeAlgorithmRule {
+    #[serde(default)]
+    pub forbidden_encryption: Vec<String>,
+    #[serde(default)]
+    pub forbidden_prf: Vec<String>,
+    #[serde(default)]
+    pub forbidden_integrity: Vec<String>,
+    /// IKEv1 hash algorithms (used for its PRF and integrity).
+    #[serde(default)]
+    pub forbidden_ikev1_hashes: Vec<String>,
+    #[serde(default)]
+    pub forbidden_groups: Vec<String>,
+    /// IKEv1 must not be answered at all.
+    #[serde(default)]
+    pub forbid_ikev1: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq, Default)]
@@ -676,6 +705,11 @@ impl Profile {
                         .any(|p| p.trim_matches('*').is_empty())
                     {
                         return Err(at("empty algorithm pattern".into()));
+                    }
+                }
+                CheckKind::IkeAlgorithms(rule) => {
+                    if *rule == IkeAlgorithmRule::default() {
+                        return Err(at("sets no requirement".into()));
                     }
                 }
                 CheckKind::CertificateValidity(_)
