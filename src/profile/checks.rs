@@ -876,13 +876,7 @@ fn algorithm_matches(pattern: &str, name: &str) -> bool {
 type AlgorithmFamily<'a> = (&'a [String], &'a [&'a [String]], &'a str, &'a str);
 
 fn ssh_security(ctx: &Context, rule: &SshSecurityRule, findings: &mut Vec<Finding>) {
-    for port in &ctx.host.ports {
-        if !matches!(port.state, PortState::Open) {
-            continue;
-        }
-        let Some(service) = port.service.as_ref().filter(|s| s.kind == ServiceKind::Ssh) else {
-            continue;
-        };
+    for (port, service) in open_services(ctx, ServiceKind::Ssh) {
         let expected = Localized::new(
             "SSH サーバーの暗号アルゴリズムと認証方式が規則を満たすこと",
             "the SSH server's algorithms and authentication methods meet the rule",
@@ -1178,13 +1172,7 @@ fn weakness_evidence(
 /// when the service answered (an open UDP port).
 fn protocol_weakness(ctx: &Context, weakness: Weakness, findings: &mut Vec<Finding>) {
     let kind = weakness_service(weakness);
-    for port in &ctx.host.ports {
-        if !matches!(port.state, PortState::Open) {
-            continue;
-        }
-        let Some(service) = port.service.as_ref().filter(|s| s.kind == kind) else {
-            continue;
-        };
+    for (port, service) in open_services(ctx, kind) {
         let expected = Localized::new(
             format!("{kind} に既知の弱点がないこと"),
             format!("no known {kind} weakness"),
@@ -1205,13 +1193,7 @@ fn protocol_weakness(ctx: &Context, weakness: Weakness, findings: &mut Vec<Findi
 
 /// The IKE algorithm lists of a rule over every answering IKE port.
 fn ike_algorithms(ctx: &Context, rule: &IkeAlgorithmRule, findings: &mut Vec<Finding>) {
-    for port in &ctx.host.ports {
-        if !matches!(port.state, PortState::Open) {
-            continue;
-        }
-        let Some(service) = port.service.as_ref().filter(|s| s.kind == ServiceKind::Ike) else {
-            continue;
-        };
+    for (port, service) in open_services(ctx, ServiceKind::Ike) {
         let expected = Localized::new(
             "VPN(IKE)が規則の禁止アルゴリズムを受け付けないこと",
             "the VPN (IKE) accepts none of the rule's forbidden algorithms",
@@ -1347,6 +1329,22 @@ fn vpn_portal_vulnerability(ctx: &Context, rule: &VpnPortalRule, findings: &mut 
     }
 }
 
+/// The open ports of the host whose service is `kind`, with that service.
+fn open_services<'a>(
+    ctx: &Context<'a>,
+    kind: ServiceKind,
+) -> impl Iterator<
+    Item = (
+        &'a PortObservation,
+        &'a crate::observation::ServiceObservation,
+    ),
+> {
+    ctx.host.ports.iter().filter_map(move |port| {
+        let service = port.service.as_ref().filter(|s| s.kind == kind)?;
+        matches!(port.state, PortState::Open).then_some((port, service))
+    })
+}
+
 /// Open ports identified as RDP, with their audit; a port whose audit did not run is reported
 /// as not tested here.
 fn audited_rdp_ports<'a>(
@@ -1354,13 +1352,7 @@ fn audited_rdp_ports<'a>(
     findings: &mut Vec<Finding>,
 ) -> Vec<(&'a PortObservation, &'a RdpAudit)> {
     let mut audited = Vec::new();
-    for port in &ctx.host.ports {
-        if !matches!(port.state, PortState::Open) {
-            continue;
-        }
-        let Some(service) = port.service.as_ref().filter(|s| s.kind == ServiceKind::Rdp) else {
-            continue;
-        };
+    for (port, service) in open_services(ctx, ServiceKind::Rdp) {
         match &service.rdp_audit {
             Some(audit) => audited.push((port, audit)),
             None => {
