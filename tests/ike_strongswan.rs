@@ -48,27 +48,9 @@ fn probe_child() {
 
 /// Runs [`probe_child`] inside `ns` against `target` and returns its audit.
 fn audit_in(ns: &Namespace, target: &str, charon: &Strongswan) -> IkeAudit {
-    let exe = std::env::current_exe().expect("test binary path");
-    let output = ns
-        .command(exe)
-        .args(["probe_child", "--exact", "--ignored", "--nocapture"])
-        .args(["--test-threads", "1"])
-        .env(TARGET_VAR, target)
-        .output()
-        .expect("run the probe in the namespace");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let line = stdout
-        .lines()
-        .find_map(|l| l.split_once(MARK).map(|(_, json)| json))
-        .unwrap_or_else(|| {
-            panic!(
-                "no audit from the child ({}):\n{stdout}\n{}\ncharon log:\n{}",
-                output.status,
-                String::from_utf8_lossy(&output.stderr),
-                charon.log()
-            )
-        });
-    serde_json::from_str(line).expect("audit JSON")
+    ns.run_child_test("probe_child", MARK, &[(TARGET_VAR, target)], || {
+        format!("charon log:\n{}", charon.log())
+    })
 }
 
 fn names(list: &[IkeAlgorithm]) -> BTreeSet<String> {

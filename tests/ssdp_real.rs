@@ -63,27 +63,9 @@ fn lab_namespace(tag: &str) -> Namespace {
 
 /// Runs [`probe_child`] inside `ns` against `target` and returns its audit.
 fn search_in(ns: &Namespace, target: &str, daemon: &Minissdpd) -> SsdpAudit {
-    let exe = std::env::current_exe().expect("test binary path");
-    let output = ns
-        .command(exe)
-        .args(["probe_child", "--exact", "--ignored", "--nocapture"])
-        .args(["--test-threads", "1"])
-        .env(TARGET_VAR, target)
-        .output()
-        .expect("run the probe in the namespace");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let line = stdout
-        .lines()
-        .find_map(|l| l.split_once(MARK).map(|(_, json)| json))
-        .unwrap_or_else(|| {
-            panic!(
-                "no audit from the child ({}):\n{stdout}\n{}\nminissdpd log:\n{}",
-                output.status,
-                String::from_utf8_lossy(&output.stderr),
-                daemon.log()
-            )
-        });
-    serde_json::from_str(line).expect("audit JSON")
+    ns.run_child_test("probe_child", MARK, &[(TARGET_VAR, target)], || {
+        format!("minissdpd log:\n{}", daemon.log())
+    })
 }
 
 const UUID: &str = "uuid:5f0e2b7c-edge-4a1d-9c3e-0123456789ab";

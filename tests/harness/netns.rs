@@ -15,6 +15,39 @@ pub struct Namespace {
 }
 
 impl Namespace {
+    /// Re-runs this test binary inside the namespace with only the `#[ignore]`d test `child`
+    /// selected and `env` set, and reads back the JSON value the child printed after `mark`.
+    /// `context` (a server log…) goes into the panic message when the child printed nothing.
+    pub fn run_child_test<T: serde::de::DeserializeOwned>(
+        &self,
+        child: &str,
+        mark: &str,
+        env: &[(&str, &str)],
+        context: impl FnOnce() -> String,
+    ) -> T {
+        let exe = std::env::current_exe().expect("test binary path");
+        let mut cmd = self.command(exe);
+        cmd.args([child, "--exact", "--ignored", "--nocapture"])
+            .args(["--test-threads", "1"]);
+        for (key, value) in env {
+            cmd.env(key, value);
+        }
+        let output = cmd.output().expect("run the child test in the namespace");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let line = stdout
+            .lines()
+            .find_map(|l| l.split_once(mark).map(|(_, json)| json))
+            .unwrap_or_else(|| {
+                panic!(
+                    "no result from the child ({}):\n{stdout}\n{}\n{}",
+                    output.status,
+                    String::from_utf8_lossy(&output.stderr),
+                    context()
+                )
+            });
+        serde_json::from_str(line).expect("child JSON")
+    }
+
     /// `edgeaudit-TAG-PID`, with its loopback up.
     pub fn create(tag: &str) -> Namespace {
         let ip = find_binary("ip", "iproute2");
